@@ -1,0 +1,3 @@
+from wiregen.cli import main
+
+main()

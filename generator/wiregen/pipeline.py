@@ -1,0 +1,149 @@
+"""The pure core: ``generate(request) -> GenerateResult``.
+
+Nothing here touches the output directory; only :mod:`wiregen.emit` writes. The CLI,
+the pre-commit hook and the build hook are thin adapters around this function.
+"""
+
+from __future__ import annotations
+
+import enum
+import keyword
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wiregen.diagnostics import Abort, Diagnostic, SourceSpan, error, has_errors
+
+if TYPE_CHECKING:
+    from wiregen.ir.model import Api
+    from wiregen.load import Document, Workspace
+
+
+class Target(enum.StrEnum):
+    MODELS = "models"
+    HTTP_CLIENT = "http-client"
+    HTTP_SERVER = "http-server"
+    IR = "ir"
+
+
+DEFAULT_TARGETS: tuple[Target, ...] = (Target.MODELS, Target.HTTP_CLIENT, Target.HTTP_SERVER)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenerateRequest:
+    spec: Path
+    """The spec file to read."""
+    package: str
+    """Import name of the generated package (a dotted name is allowed)."""
+    targets: tuple[Target, ...] = DEFAULT_TARGETS
+    allow_remote_refs: bool = False
+    spec_display: str | None = None
+    """How the spec is named in headers and messages (defaults to the path as given)."""
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenerateResult:
+    files: Mapping[str, str]
+    """Output-relative POSIX path -> file text. Empty when there were errors."""
+    diagnostics: tuple[Diagnostic, ...]
+    inputs: tuple[Path, ...] = ()
+    """Every file that was read (the spec and what its ``$ref`` reached)."""
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def generate(request: GenerateRequest) -> GenerateResult:
+    """Load, validate, convert, transform and render one spec. Writes nothing."""
+    from wiregen.load import Workspace
+
+    workspace = Workspace(
+        _ref_root(request.spec, request.options),
+        allow_remote_refs=request.allow_remote_refs,
+        display_base=Path.cwd(),
+    )
+    diagnostics: list[Diagnostic] = []
+    files: dict[str, str] = {}
+    try:
+        _check_package_name(request.package)
+        document = workspace.load(request.spec)
+        api = _frontend(document, workspace, diagnostics)
+        if api is not None and not has_errors(diagnostics) and request.targets:
+            from wiregen.render.package import render_package
+
+            files = render_package(
+                api,
+                package=request.package,
+                targets=[t.value for t in request.targets],
+                spec_display=request.spec_display or document.display,
+                template_dirs=_template_dirs(request.options),
+            )
+    except Abort as abort:
+        diagnostics.extend(abort.diagnostics)
+    diagnostics = [replace(d, span=workspace.locate(d.span)) if d.span else d for d in diagnostics]
+    return GenerateResult(
+        files={} if has_errors(diagnostics) else files,
+        diagnostics=tuple(diagnostics),
+        inputs=tuple(d.path for d in workspace.documents),
+    )
+
+
+def _frontend(document: Document, workspace: Workspace, diagnostics: list[Diagnostic]) -> Api | None:
+    """Pick the frontend by the document's own version field; validate before converting."""
+    from wiregen.frontends import openapi
+    from wiregen.passes import defaults, discriminators, naming, patterns
+    from wiregen.validate import validate_openapi
+
+    data = document.data
+    span = SourceSpan(file=document.display)
+    if not isinstance(data, dict) or "openapi" not in data:
+        hint = None
+        if isinstance(data, dict) and "swagger" in data:
+            hint = "Swagger 2.0 documents must be converted to OpenAPI 3 first"
+        diagnostics.append(error("WG202", "not an OpenAPI 3 document: there is no `openapi` field", span, hint))
+        return None
+    diagnostics.extend(validate_openapi(document, workspace))
+    if has_errors(diagnostics):
+        return None
+    api, found = openapi.build_api(document, workspace)
+    diagnostics.extend(found)
+    api = discriminators.apply(api)
+    api, found = patterns.apply(api)
+    diagnostics.extend(found)
+    api, found = defaults.apply(api)
+    diagnostics.extend(found)
+    return naming.name_api(api)
+
+
+def _check_package_name(package: str) -> None:
+    parts = package.split(".")
+    if not all(p.isidentifier() and p.isascii() and not keyword.iskeyword(p) for p in parts):
+        raise Abort(
+            [
+                error(
+                    "WG604",
+                    f"invalid package name {package!r}",
+                    hint="use a dotted Python import name such as `petstore_client` or `acme.petstore`",
+                )
+            ]
+        )
+
+
+def _ref_root(spec: Path, options: Mapping[str, object]) -> Path:
+    """Where local `$ref`s may reach: the spec's project (nearest VCS or pyproject root)."""
+    configured = options.get("ref_root")
+    if isinstance(configured, str | Path):
+        return Path(configured).resolve()
+    start = spec.resolve().parent
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists() or (candidate / "pyproject.toml").exists():
+            return candidate
+    return start
+
+
+def _template_dirs(options: Mapping[str, object]) -> tuple[Path, ...]:
+    value = options.get("templates")
+    return (Path(value),) if isinstance(value, str | Path) else ()
