@@ -1,0 +1,391 @@
+"""View models of the HTTP modules: ``_endpoints.py``, ``errors.py``, ``client.py``, ``server.py``.
+
+One :class:`OperationView` per operation carries everything the templates print, so
+the client and the server agree on names and types by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wiregen.ir import model as ir
+from wiregen.passes.identifiers import Scope, upper_snake
+from wiregen.render.escape import docstring_lines, literal
+from wiregen.render.imports import from_import, import_block, sort_all
+from wiregen.render.types import IMPORT_OF_PREFIX, TypeRenderer
+
+_MODELS = "_models."
+
+
+@dataclass(frozen=True, slots=True)
+class ParamView:
+    py_name: str
+    wire_name: str
+    annotation: str
+    default: str
+    """`` = None`` or empty (required)."""
+    spec: str
+    """The ``_http.Param(...)`` expression."""
+
+
+@dataclass(frozen=True, slots=True)
+class OperationView:
+    py_name: str
+    constant: str
+    """Name of the Endpoint constant in ``_endpoints.py``."""
+    endpoint: str
+    """The ``_http.Endpoint(...)`` expression, one argument per line."""
+    signature: str
+    """Keyword-only parameters after ``self``, e.g. ``*, pet_id: int, body: ...``."""
+    call_args: str
+    """Arguments of ``call(...)`` after the endpoint: params mapping and body."""
+    returns: str
+    return_kind: str
+    """``none`` (call as a statement), ``any`` or ``cast``."""
+    doc_lines: list[str]
+    server_returns: str
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorView:
+    name: str
+    body: str
+    """Annotation of ``body``, or empty when nothing is documented."""
+    doc_lines: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceView:
+    py_name: str
+    class_name: str
+    tagged: bool
+    doc_lines: list[str]
+    operations: list[OperationView]
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialView:
+    py_name: str
+    annotation: str
+
+
+@dataclass(frozen=True, slots=True)
+class HttpModules:
+    title: str
+    version: str
+    user_agent: str
+    services: list[ServiceView]
+    errors: list[ErrorView]
+    security_schemes: list[str]
+    credentials: list[CredentialView]
+    endpoint_imports: list[str]
+    client_imports: list[str]
+    server_imports: list[str]
+    errors_imports: list[str]
+    annotation_imports: list[str]
+    """Imports needed only by annotations of the client and server (under TYPE_CHECKING)."""
+    server_annotation_imports: list[str]
+    error_annotation_imports: list[str]
+    client_all: list[str]
+    server_all: list[str]
+    errors_all: list[str]
+    doc_lines: list[str]
+
+
+def build(api: ir.Api, package: str) -> HttpModules:
+    definitions = {d.id: d for d in api.types}
+    runtime_types = TypeRenderer(definitions, class_prefix=_MODELS)
+    annotations = TypeRenderer(definitions, class_prefix=_MODELS, validation=False)
+    error_annotations = TypeRenderer(definitions, class_prefix=_MODELS, validation=False)
+    constants = Scope({"SECURITY_SCHEMES", "USER_AGENT"})
+    services = [
+        _service(service, api, runtime_types, annotations, constants)
+        for service in api.services
+        if service.operations
+    ]
+    errors = [
+        _error(op, response, error_annotations)
+        for op in api.operations
+        for response in op.responses
+        if not response.is_success
+    ]
+    credentials = [
+        CredentialView(py_name=s.py_name, annotation=_credential_annotation(s))
+        for s in api.security_schemes
+        if s.kind is not ir.SecurityKind.MUTUAL_TLS
+    ]
+    tagged = [s for s in services if s.tagged]
+    error_names = ["ApiError", "UnexpectedStatusError", *(e.name for e in errors)]
+    client_all = sort_all(
+        ["AsyncClient", "Client", *error_names]
+        + [f"{s.class_name}Api" for s in tagged]
+        + [f"Async{s.class_name}Api" for s in tagged]
+    )
+    server_all = sort_all(["NotImplementedOperation", "ServiceError", "create_app", "current_request"] + [f"{s.class_name}Service" for s in services])
+    annotation_imports = _imports(annotations.used)
+    error_annotation_imports = _imports(error_annotations.used)
+    return HttpModules(
+        title=literal(api.name),
+        version=literal(api.version),
+        user_agent=literal(f"{package}/{api.version} (wiregen)"),
+        services=services,
+        errors=errors,
+        security_schemes=[_security_scheme(s) for s in api.security_schemes],
+        credentials=credentials,
+        endpoint_imports=import_block(
+            [
+                "import typing as _t",
+                "from ._runtime import http as _http",
+                "from ._runtime.lazy import LazyModule",
+                *(line for line in _imports(runtime_types.used) if "models" not in line),
+            ]
+        ),
+        client_imports=import_block(
+            [
+                "import typing as _t",
+                "import httpx as _httpx",
+                "from . import _endpoints as _ep",
+                "from ._runtime import http as _http",
+                from_import(".errors", error_names),
+            ]
+        ),
+        server_imports=import_block(
+            [
+                "import typing as _t",
+                "from . import _endpoints as _ep",
+                "from ._runtime import server as _server",
+                "from ._runtime.server import NotImplementedOperation, ServiceError, current_request",
+            ]
+        ),
+        errors_imports=import_block(
+            (["import typing as _t"] if error_annotation_imports else [])
+            + ["from ._runtime.http import ApiError, UnexpectedStatusError"]
+        ),
+        annotation_imports=import_block(annotation_imports),
+        server_annotation_imports=import_block(["import fastapi as _fastapi", *annotation_imports]),
+        error_annotation_imports=import_block(error_annotation_imports),
+        client_all=client_all,
+        server_all=server_all,
+        errors_all=sort_all(error_names),
+        doc_lines=docstring_lines(f"{api.name} {api.version}"),
+    )
+
+
+def _imports(used: set[str]) -> list[str]:
+    lines = sorted(IMPORT_OF_PREFIX[p] for p in IMPORT_OF_PREFIX if p in used and p != "_t.")
+    if "Binary" in used:
+        lines.append("from ._runtime.files import Binary")
+    if _MODELS in used:
+        lines.append("from . import models as _models")
+    return lines
+
+
+def _service(
+    service: ir.Service,
+    api: ir.Api,
+    runtime_types: TypeRenderer,
+    annotations: TypeRenderer,
+    constants: Scope,
+) -> ServiceView:
+    doc = service.doc or (f"Operations tagged {service.name!r}." if service.name else "Operations without a tag.")
+    return ServiceView(
+        py_name=service.py_name,
+        class_name=service.class_name,
+        tagged=bool(service.name),
+        doc_lines=docstring_lines(doc),
+        operations=[_operation(op, service, api, runtime_types, annotations, constants) for op in service.operations],
+    )
+
+
+def _operation(
+    op: ir.Operation,
+    service: ir.Service,
+    api: ir.Api,
+    runtime_types: TypeRenderer,
+    annotations: TypeRenderer,
+    constants: Scope,
+) -> OperationView:
+    constant = constants.claim(upper_snake(f"{service.py_name} {op.py_name}" if service.name else op.py_name, fallback="OP"))
+    params = [_param(p, runtime_types, annotations) for p in op.parameters]
+    required = [p for p in params if not p.default]
+    optional = [p for p in params if p.default]
+    signature_parts = [f"{p.py_name}: {p.annotation}{p.default}" for p in required]
+    body_arg = "None"
+    if op.body is not None:
+        body_annotation = _body_annotation(op.body, annotations)
+        if op.body.required:
+            signature_parts.append(f"body: {body_annotation}")
+        else:
+            signature_parts.append(f"body: {body_annotation} | None = None")
+        body_arg = "body"
+    signature_parts += [f"{p.py_name}: {p.annotation}{p.default}" for p in optional]
+    signature = ", ".join(["*", *signature_parts]) if signature_parts else ""
+    mapping = "{" + ", ".join(f"{literal(p.wire_name)}: {p.py_name}" for p in params) + "}"
+    returns, return_kind = _returns(op, annotations)
+    security = op.security if op.security is not None else api.security
+    endpoint = _endpoint(op, security, runtime_types)
+    return OperationView(
+        py_name=op.py_name,
+        constant=constant,
+        endpoint=endpoint,
+        signature=signature,
+        call_args=f"{mapping}, {body_arg}",
+        returns=returns,
+        return_kind=return_kind,
+        doc_lines=_operation_doc(op),
+        server_returns=returns,
+    )
+
+
+def _param(p: ir.Parameter, runtime_types: TypeRenderer, annotations: TypeRenderer) -> ParamView:
+    annotation = annotations.render(p.type)
+    default = ""
+    if not p.required:
+        default = " = None"
+        if not (annotation.endswith(" | None") or annotation in ("None", "_t.Any")):
+            annotation += " | None"
+    spec = (
+        f"_http.Param(name={literal(p.name)}, py_name={literal(p.py_name)}, location={literal(p.location.value)}, "
+        f"style={literal(p.style)}, explode={p.explode}, required={p.required}, "
+        f"type=lambda: {runtime_types.render(p.type)}"
+        + (", deprecated=True" if p.deprecated else "")
+        + ")"
+    )
+    return ParamView(py_name=p.py_name, wire_name=p.name, annotation=annotation, default=default, spec=spec)
+
+
+def _body_annotation(body: ir.RequestBody, annotations: TypeRenderer) -> str:
+    if body.kind is ir.BodyKind.BINARY:
+        return "bytes | _t.BinaryIO"
+    if body.kind is ir.BodyKind.TEXT:
+        return "str"
+    if body.type is None:
+        return "_t.Any"
+    rendered = annotations.render(body.type)
+    if isinstance(body.type, ir.Ref) and rendered.startswith(_MODELS) and " " not in rendered:
+        # A plain dict of wire names is accepted wherever a model is.
+        return f"{rendered} | dict[str, _t.Any]"
+    return rendered
+
+
+def _returns(op: ir.Operation, annotations: TypeRenderer) -> tuple[str, str]:
+    successes = [r for r in op.responses if r.is_success]
+    if not successes:
+        # Nothing documents success: whatever a 2xx carries comes back as parsed JSON.
+        return "_t.Any", "any"
+    kinds = []
+    for response in successes:
+        kinds.append(_response_annotation(response, annotations))
+    unique = list(dict.fromkeys(kinds))
+    if unique == ["None"]:
+        return "None", "none"
+    if "_t.Any" in unique:
+        return "_t.Any", "any"
+    non_null = [k for k in unique if k != "None"]
+    annotation = " | ".join(non_null + (["None"] if "None" in unique else []))
+    return annotation, "cast"
+
+
+def _response_annotation(response: ir.Response, annotations: TypeRenderer) -> str:
+    if response.kind is ir.BodyKind.EMPTY:
+        return "None"
+    if response.kind is ir.BodyKind.BINARY:
+        return "bytes"
+    if response.kind is ir.BodyKind.TEXT:
+        return "str"
+    if response.type is None:
+        return "_t.Any"
+    return annotations.render(response.type)
+
+
+def _endpoint(op: ir.Operation, security: tuple[ir.SecurityRequirement, ...], runtime_types: TypeRenderer) -> str:
+    params = "".join(f"\n        {_param_spec(p, runtime_types)}," for p in op.parameters)
+    lines = [
+        f"name={literal(op.py_name)}",
+        f"method={literal(op.method)}",
+        f"path={literal(op.path)}",
+        f"params=({params}\n    )" if params else "params=()",
+        f"body={_body_spec(op.body, runtime_types)}",
+        "responses=(" + "".join(f"\n        {_response_spec(r, runtime_types)}," for r in op.responses) + "\n    )"
+        if op.responses
+        else "responses=()",
+        f"security={_security(security)}",
+        f"deprecated={op.deprecated}",
+    ]
+    return "_http.Endpoint(\n" + "".join(f"    {line},\n" for line in lines) + ")"
+
+
+def _param_spec(p: ir.Parameter, runtime_types: TypeRenderer) -> str:
+    return _param(p, runtime_types, runtime_types).spec
+
+
+def _body_spec(body: ir.RequestBody | None, runtime_types: TypeRenderer) -> str:
+    if body is None:
+        return "None"
+    type_src = f"lambda: {runtime_types.render(body.type)}" if body.type is not None else "None"
+    return (
+        f"_http.Body(media_type={literal(body.media_type)}, kind={literal(body.kind.value)}, "
+        f"required={body.required}, type={type_src})"
+    )
+
+
+def _response_spec(response: ir.Response, runtime_types: TypeRenderer) -> str:
+    type_src = f"lambda: {runtime_types.render(response.type)}" if response.type is not None else "None"
+    error = f"lambda: _errors.{response.error_py_name}" if response.error_py_name else "None"
+    return (
+        f"_http.ResponseSpec(status={literal(response.status)}, kind={literal(response.kind.value)}, "
+        f"media_type={literal(response.media_type)}, type={type_src}, error={error})"
+    )
+
+
+def _security(security: tuple[ir.SecurityRequirement, ...]) -> str:
+    if not security:
+        return "()"
+    alternatives = ", ".join("(" + "".join(f"{literal(name)}, " for name in req).rstrip(" ") + ")" for req in security)
+    return f"({alternatives},)"
+
+
+def _security_scheme(s: ir.SecurityScheme) -> str:
+    args = [f"name={literal(s.name)}", f"py_name={literal(s.py_name)}", f"kind={literal(s.kind.value)}"]
+    if s.scheme is not None:
+        args.append(f"scheme={literal(s.scheme)}")
+    if s.location is not None:
+        args.append(f"location={literal(s.location.value)}")
+    if s.param_name is not None:
+        args.append(f"param_name={literal(s.param_name)}")
+    return f"_http.SecurityScheme({', '.join(args)})"
+
+
+def _credential_annotation(s: ir.SecurityScheme) -> str:
+    if s.kind is ir.SecurityKind.HTTP and s.scheme == "basic":
+        return "tuple[str, str] | None"
+    return "str | None"
+
+
+def _error(op: ir.Operation, response: ir.Response, annotations: TypeRenderer) -> ErrorView:
+    body = ""
+    if response.kind is ir.BodyKind.JSON and response.type is not None:
+        body = annotations.render(response.type)
+    elif response.kind is ir.BodyKind.TEXT:
+        body = "str"
+    what = "any status it does not otherwise document" if response.status == "default" else f"status {response.status}"
+    doc = f"Raised by ``{op.py_name}`` for {what}."
+    if response.doc:
+        doc += f"\n\n{response.doc}"
+    return ErrorView(name=response.error_py_name, body=body, doc_lines=docstring_lines(doc))
+
+
+def _operation_doc(op: ir.Operation) -> list[str]:
+    parts = [p for p in (op.summary, op.doc) if p]
+    text = "\n\n".join(dict.fromkeys(parts)) or f"{op.method} {op.path}"
+    documented = [p for p in op.parameters if p.doc or p.deprecated]
+    if documented:
+        text += "\n\nArgs:"
+        for p in documented:
+            line = " ".join(p.doc.split()) if p.doc else ""
+            if p.deprecated:
+                line = f"(deprecated) {line}".strip()
+            text += f"\n    {p.py_name}: {line}"
+    if op.deprecated:
+        text += "\n\nDeprecated: this operation may be removed in a future version of the API."
+    return docstring_lines(text)
