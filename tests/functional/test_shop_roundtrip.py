@@ -74,7 +74,7 @@ def _implementations(shop: SimpleNamespace, seen: Recorder) -> dict[str, Any]:
         async def get_product(self, *, product_id: uuid.UUID, shop_locale: str | None = None) -> Any:
             record("get_product", product_id=product_id, shop_locale=shop_locale)
             if product_id not in products:
-                raise server.ServiceError(404, body={"code": "not_found", "message": f"no product {product_id}"})
+                raise server.ServiceError(404, body={"title": "not_found", "status": 404, "detail": f"no product {product_id}"})
             return products[product_id]
 
         async def list_categories(self) -> Any:
@@ -98,7 +98,7 @@ def _implementations(shop: SimpleNamespace, seen: Recorder) -> dict[str, Any]:
 
         async def cancel_order(self, *, order_id: uuid.UUID, body: Any) -> Any:
             record("cancel_order", order_id=order_id, body=body)
-            raise server.ServiceError(409, body={"code": "shipped", "message": "already shipped"})
+            raise server.ServiceError(409, body={"title": "shipped", "status": 409, "detail": "already shipped"})
 
         async def pay_order(self, *, order_id: uuid.UUID, idempotency_key: str, body: Any) -> Any:
             record("pay_order", order_id=order_id, idempotency_key=idempotency_key, body=body)
@@ -156,7 +156,7 @@ def running(shop: SimpleNamespace) -> Iterator[tuple[str, Recorder]]:
 @pytest.fixture()
 def client(shop: SimpleNamespace, running: tuple[str, Recorder]) -> Iterator[Any]:
     url, _ = running
-    with shop.client.Client(url, bearer="secret-token", session_cookie="sess-1", basic=("ann", "pw")) as c:
+    with shop.client.Client(url, oauth2="secret-token", bearer_auth="bearer-token", session_cookie="sess-1", basic_auth=("ann", "pw")) as c:
         yield c
 
 
@@ -228,7 +228,7 @@ def test_form_body_and_typed_error_with_documented_body(shop: SimpleNamespace, c
     error = caught.value
     assert isinstance(error, shop.client.ApiError)
     assert error.status_code == 409
-    assert isinstance(error.body, shop.models.Error) and error.body.code == "shipped"
+    assert isinstance(error.body, shop.models.Error) and error.body.title == "shipped"
     assert error.response.status_code == 409
     body = seen.calls["cancel_order"]["body"]
     assert body.reason == shop.models.CancelOrderRequestReason.TOO_SLOW and body.notify_customer is False
@@ -239,7 +239,7 @@ def test_not_found_is_a_typed_error(shop: SimpleNamespace, client: Any) -> None:
     with pytest.raises(shop.client.GetProductNotFoundError) as caught:
         client.catalog.get_product(product_id=uuid.uuid4())
     assert caught.value.status_code == 404
-    assert caught.value.body.code == "not_found"
+    assert caught.value.body.title == "not_found" and caught.value.body.status == 404
 
 
 def test_unimplemented_operation_answers_501(shop: SimpleNamespace, client: Any) -> None:
@@ -259,7 +259,7 @@ def test_multipart_upload_octet_stream_replace_and_binary_download(shop: SimpleN
         }
     )
     assert isinstance(info, shop.models.FileInfo)
-    assert (info.filename, info.content_type, info.size) == ("cat.png", "image/png", 13)
+    assert (info.filename, info.content_type, info.size) == ("cat.png", "image/png", 14)
     assert info.labels == ["pets", "cats"]
     uploaded = seen.calls["upload_file"]["body"]
     assert [a[1] for a in uploaded.attachments] == [b"A", b"B"]
@@ -301,7 +301,7 @@ def test_auth_schemes_reach_the_server(shop: SimpleNamespace, running: tuple[str
     with shop.client.Client(url, session_cookie="sess-42") as c:
         c.customers.get_current_customer()
     assert "shop_session=sess-42" in seen.headers["get_current_customer"]["cookie"]
-    with shop.client.Client(url, basic=("ann", "pw")) as c:
+    with shop.client.Client(url, basic_auth=("ann", "pw")) as c:
         token = c.customers.issue_token(body={"grant_type": "client_credentials"})
     assert token.access_token == "t0k"
     expected = "Basic " + base64.b64encode(b"ann:pw").decode()
@@ -325,7 +325,7 @@ def test_async_client_against_the_same_server(shop: SimpleNamespace, running: tu
     url, seen = running
 
     async def scenario() -> None:
-        async with shop.client.AsyncClient(url, bearer="async-token") as c:
+        async with shop.client.AsyncClient(url, oauth2="async-token") as c:
             created = await c.catalog.create_product(idempotency_key="key-0004", body=_physical(shop.models))
             fetched = await c.catalog.get_product(product_id=created.id)
             assert fetched == created
@@ -335,7 +335,8 @@ def test_async_client_against_the_same_server(shop: SimpleNamespace, running: tu
             assert all(r == created for r in results)
 
     asyncio.run(scenario())
-    assert seen.headers["get_product"]["authorization"] == "Bearer async-token"
+    assert seen.headers["create_product"]["authorization"] == "Bearer async-token"
+    assert "authorization" not in seen.headers["get_product"]  # anonymous: no credentials sent
 
 
 def test_health_endpoints_and_untagged_operation(shop: SimpleNamespace, running: tuple[str, Recorder]) -> None:

@@ -205,11 +205,11 @@ class SchemaConverter:
     def _object_def(self, loc: Loc, name: str, doc: str, deprecated: bool) -> ir.ObjectDef:
         merged = self._merge(loc, set())
         bases = self._bases(loc)
-        inherited: dict[str, tuple[str, bool]] = {}
-        for base in bases:
-            base_merged = self._merge(base, set())
-            for prop, prop_loc in base_merged.properties.items():
-                inherited[prop] = (prop_loc.id, prop in base_merged.required)
+        inherited = self._inherited(bases)
+        if not self._extends_soundly(merged, inherited):
+            # allOf intersects schemas; a Python subclass can only narrow. When the
+            # child redefines a property, it gets all fields of its own instead.
+            bases, inherited = [], {}
         fields = []
         for prop, prop_loc in merged.properties.items():
             required = prop in merged.required
@@ -233,6 +233,26 @@ class SchemaConverter:
             deprecated=deprecated,
             span=loc.span,
         )
+
+    def _inherited(self, bases: list[Loc]) -> dict[str, tuple[str, bool]]:
+        """Properties the bases define: wire name -> (schema id, required)."""
+        inherited: dict[str, tuple[str, bool]] = {}
+        for base in bases:
+            base_merged = self._merge(base, set())
+            for prop, prop_loc in base_merged.properties.items():
+                inherited[prop] = (prop_loc.id, prop in base_merged.required)
+        return inherited
+
+    @staticmethod
+    def _extends_soundly(merged: _Merged, inherited: dict[str, tuple[str, bool]]) -> bool:
+        """A subclass may repeat a base property or make it required, nothing else."""
+        for prop, (source, was_required) in inherited.items():
+            own = merged.properties.get(prop)
+            if own is None:
+                continue
+            if own.id != source or (was_required and prop not in merged.required):
+                return False
+        return True
 
     def _bases(self, loc: Loc) -> list[Loc]:
         """The first allOf part that names an object schema is the Python base class."""

@@ -60,6 +60,8 @@ class Literal:
     """A single allowed value (JSON Schema ``const`` or a one-value enum used as a tag)."""
 
     value: str | int | float | bool | None
+    enum: str | None = None
+    """Id of the EnumDef this value is a member of, when it narrows an enum-typed field."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -39,7 +39,8 @@ def apply(api: ir.Api) -> ir.Api:
         api = map_types(api, drop_rejected)
     if not tags:
         return api
-    return replace(api, types=tuple(_narrow(d, tags, objects) for d in api.types))
+    enums = {d.id for d in api.types if isinstance(d, ir.EnumDef)}
+    return replace(api, types=tuple(_narrow(d, tags, objects, enums) for d in api.types))
 
 
 def _variant_tags(
@@ -94,7 +95,18 @@ def _find_field(objects: dict[str, ir.ObjectDef], type_id: str, wire_name: str) 
     return None
 
 
-def _narrow(definition: ir.TypeDef, tags: dict[tuple[str, str], set[str]], objects: dict[str, ir.ObjectDef]) -> ir.TypeDef:
+def _enum_of(expr: ir.TypeExpr, enums: set[str]) -> str | None:
+    """The enum a tag field is typed with (possibly nullable), if any."""
+    candidates = expr.variants if isinstance(expr, ir.Union) else (expr,)
+    for candidate in candidates:
+        if isinstance(candidate, ir.Ref) and candidate.target in enums:
+            return candidate.target
+    return None
+
+
+def _narrow(
+    definition: ir.TypeDef, tags: dict[tuple[str, str], set[str]], objects: dict[str, ir.ObjectDef], enums: set[str]
+) -> ir.TypeDef:
     if not isinstance(definition, ir.ObjectDef):
         return definition
     wanted = {prop: values for (target, prop), values in tags.items() if target == definition.id}
@@ -102,11 +114,11 @@ def _narrow(definition: ir.TypeDef, tags: dict[tuple[str, str], set[str]], objec
         return definition
     fields = list(definition.fields)
     for prop, values in sorted(wanted.items()):
-        literal = _literal_type(values)
         own = next((i for i, f in enumerate(fields) if f.name == prop), None)
         base_field = fields[own] if own is not None else _find_field(objects, definition.id, prop)
         if base_field is None:
             continue
+        literal = _literal_type(values, _enum_of(base_field.type, enums))
         single = next(iter(values)) if len(values) == 1 else None
         narrowed = replace(
             base_field,
@@ -121,6 +133,7 @@ def _narrow(definition: ir.TypeDef, tags: dict[tuple[str, str], set[str]], objec
     return replace(definition, fields=tuple(fields))
 
 
-def _literal_type(values: set[str]) -> ir.TypeExpr:
-    literals = [ir.Literal(value=v) for v in sorted(values)]
+def _literal_type(values: set[str], enum: str | None) -> ir.TypeExpr:
+    # Narrowing an enum-typed field keeps it a subtype: Literal[Kind.CAT], not Literal["cat"].
+    literals = [ir.Literal(value=v, enum=enum) for v in sorted(values)]
     return literals[0] if len(literals) == 1 else ir.Union(variants=tuple(literals))

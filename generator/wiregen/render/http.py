@@ -37,6 +37,8 @@ class OperationView:
     """The ``_http.Endpoint(...)`` expression, one argument per line."""
     signature: str
     """Keyword-only parameters after ``self``, e.g. ``*, pet_id: int, body: ...``."""
+    server_signature: str
+    """The same for the server stub, whose body arrives validated (never a plain dict)."""
     call_args: str
     """Arguments of ``call(...)`` after the endpoint: params mapping and body."""
     returns: str
@@ -152,7 +154,7 @@ def build(api: ir.Api, package: str) -> HttpModules:
         server_imports=import_block(
             [
                 "import typing as _t",
-                "from . import _endpoints as _ep",
+                *(["from . import _endpoints as _ep"] if services else []),
                 "from ._runtime import server as _server",
                 "from ._runtime.server import NotImplementedOperation, ServiceError, current_request",
             ]
@@ -175,6 +177,8 @@ def _imports(used: set[str]) -> list[str]:
     lines = sorted(IMPORT_OF_PREFIX[p] for p in IMPORT_OF_PREFIX if p in used and p != "_t.")
     if "Binary" in used:
         lines.append("from ._runtime.files import Binary")
+    if "Base64Data" in used:
+        lines.append("from ._runtime.encoded import Base64Data")
     if _MODELS in used:
         lines.append("from . import models as _models")
     return lines
@@ -209,18 +213,10 @@ def _operation(
     params = [_param(p, runtime_types, annotations) for p in op.parameters]
     required = [p for p in params if not p.default]
     optional = [p for p in params if p.default]
-    signature_parts = [f"{p.py_name}: {p.annotation}{p.default}" for p in required]
-    body_arg = "None"
-    if op.body is not None:
-        body_annotation = _body_annotation(op.body, annotations)
-        if op.body.required:
-            signature_parts.append(f"body: {body_annotation}")
-        else:
-            signature_parts.append(f"body: {body_annotation} | None = None")
-        body_arg = "body"
-    signature_parts += [f"{p.py_name}: {p.annotation}{p.default}" for p in optional]
-    signature = ", ".join(["*", *signature_parts]) if signature_parts else ""
-    mapping = "{" + ", ".join(f"{literal(p.wire_name)}: {p.py_name}" for p in params) + "}"
+    body_arg = "None" if op.body is None else "body"
+    signature = _signature(required, optional, op.body, _body_annotation(op.body, annotations, client=True))
+    server_signature = _signature(required, optional, op.body, _body_annotation(op.body, annotations, client=False))
+    mapping = "{" + ", ".join(f"{literal(p.py_name)}: {p.py_name}" for p in params) + "}"
     returns, return_kind = _returns(op, annotations)
     security = op.security if op.security is not None else api.security
     endpoint = _endpoint(op, security, runtime_types)
@@ -229,6 +225,7 @@ def _operation(
         constant=constant,
         endpoint=endpoint,
         signature=signature,
+        server_signature=server_signature,
         call_args=f"{mapping}, {body_arg}",
         returns=returns,
         return_kind=return_kind,
@@ -254,15 +251,26 @@ def _param(p: ir.Parameter, runtime_types: TypeRenderer, annotations: TypeRender
     return ParamView(py_name=p.py_name, wire_name=p.name, annotation=annotation, default=default, spec=spec)
 
 
-def _body_annotation(body: ir.RequestBody, annotations: TypeRenderer) -> str:
+def _signature(required: list[ParamView], optional: list[ParamView], body: ir.RequestBody | None, body_annotation: str) -> str:
+    """Keyword-only: required parameters, the body, then optional parameters."""
+    parts = [f"{p.py_name}: {p.annotation}" for p in required]
+    if body is not None:
+        parts.append(f"body: {body_annotation}" if body.required else f"body: {body_annotation} | None = None")
+    parts += [f"{p.py_name}: {p.annotation}{p.default}" for p in optional]
+    return ", ".join(["*", *parts]) if parts else ""
+
+
+def _body_annotation(body: ir.RequestBody | None, annotations: TypeRenderer, *, client: bool) -> str:
+    if body is None:
+        return ""
     if body.kind is ir.BodyKind.BINARY:
-        return "bytes | _t.BinaryIO"
+        return "bytes | _t.BinaryIO" if client else "bytes"
     if body.kind is ir.BodyKind.TEXT:
         return "str"
     if body.type is None:
         return "_t.Any"
     rendered = annotations.render(body.type)
-    if isinstance(body.type, ir.Ref) and rendered.startswith(_MODELS) and " " not in rendered:
+    if client and isinstance(body.type, ir.Ref) and rendered.startswith(_MODELS) and " " not in rendered:
         # A plain dict of wire names is accepted wherever a model is.
         return f"{rendered} | dict[str, _t.Any]"
     return rendered

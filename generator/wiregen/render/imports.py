@@ -51,8 +51,8 @@ def sort_all(names: Iterable[str]) -> list[str]:
 
 
 def sort_imported(names: Iterable[str]) -> list[str]:
-    """Order of names inside ``from x import (...)`` (isort's order-by-type)."""
-    return sorted(set(names), key=lambda n: (_category(n), n))
+    """Order of names inside ``from x import (...)``: by type, then case-insensitive natural."""
+    return sorted(set(names), key=lambda n: (_category(n), _natural(n.lower()), n))
 
 
 def _category(name: str) -> int:
@@ -64,8 +64,12 @@ def _category(name: str) -> int:
 
 
 def _member_key(name: str) -> tuple[int, list[object]]:
-    natural: list[object] = [int(part) if part.isdigit() else part for part in _DIGITS.split(name)]
-    return (_category(name), natural)
+    return (_category(name), _natural(name))
+
+
+def _natural(text: str) -> list[object]:
+    """``Get2`` before ``Get10``: digit runs compare as numbers."""
+    return [int(part) if part.isdigit() else part for part in _DIGITS.split(text)]
 
 
 def from_import(module: str, names: Iterable[str], *, line_length: int = 88) -> str:

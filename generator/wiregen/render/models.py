@@ -58,17 +58,20 @@ def build(api: ir.Api) -> ModelsModule:
     classes = [_enum(d) for d in enums]
     classes += [_object(d, renderer, definitions) for d in objects]
     classes += [_root(d, renderer) for d in aliases]
+    if any(c.config or c.extra or c.kind == "root" or any("_pd." in f.assignment for f in c.fields) for c in classes):
+        renderer.used.add("_pd.")
     imports = _imports(renderer.used, enums=bool(enums), objects=bool(objects))
     return ModelsModule(imports=imports, classes=classes, all_names=sort_all(c.name for c in classes))
 
 
 def _imports(used: set[str], *, enums: bool, objects: bool) -> list[str]:
     lines = {IMPORT_OF_PREFIX[p] for p in IMPORT_OF_PREFIX if p in used}
-    lines.add("import pydantic as _pd")
     if enums:
         lines.add("import enum as _enum")
     if "Binary" in used:
         lines.add("from ._runtime.files import Binary")
+    if "Base64Data" in used:
+        lines.add("from ._runtime.encoded import Base64Data")
     if objects:
         lines.add("from ._runtime.model import WireModel")
     return import_block(lines)
@@ -221,6 +224,8 @@ def _default(value: object, expr: ir.TypeExpr, definitions: dict[str, ir.TypeDef
                 argument = text if candidate.format == "decimal" and text.lstrip("-").isdigit() else literal(text)
                 return f"{constructor}({argument})"
     for candidate in candidates:
+        if isinstance(candidate, ir.Literal) and candidate.value == value:
+            return renderer.literal_value(candidate)
         if isinstance(candidate, ir.Ref):
             definition = definitions.get(candidate.target)
             if isinstance(definition, ir.EnumDef):

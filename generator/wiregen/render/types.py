@@ -20,7 +20,7 @@ _FORMATS = {
     "uuid": "_uuid.UUID",
     "decimal": "_decimal.Decimal",
     "binary": "Binary",
-    "byte": "_pd.Base64Bytes",
+    "byte": "Base64Data",
 }
 _PRIMITIVES = {
     ir.PrimitiveKind.STRING: "str",
@@ -110,15 +110,24 @@ class TypeRenderer:
 
     def _literal(self, literals: list[ir.Literal]) -> str:
         """``Literal[...]`` of the values typing allows there; others widen to their type."""
-        exact = [v.value for v in literals if v.value is not None and not isinstance(v.value, float)]
+        exact = [self.literal_value(v) for v in literals if v.value is not None and not isinstance(v.value, float)]
         parts = []
         if exact:
-            parts.append(self._use("_t.") + "Literal[" + ", ".join(literal(v) for v in exact) + "]")
+            parts.append(self._use("_t.") + "Literal[" + ", ".join(exact) + "]")
         if any(isinstance(v.value, float) for v in literals):
             parts.append("float")
         if any(v.value is None for v in literals):
             parts.append("None")
         return " | ".join(parts)
+
+    def literal_value(self, value: ir.Literal) -> str:
+        """A literal's value as source: an enum member when it belongs to one."""
+        definition = self.definitions.get(value.enum) if value.enum else None
+        if isinstance(definition, ir.EnumDef):
+            for member in definition.members:
+                if member.value == value.value:
+                    return f"{self.class_name(definition.id)}.{member.py_name}"
+        return literal(value.value)
 
     def _tag_field(self, expr: ir.Union) -> str:
         assert expr.discriminator is not None
@@ -148,8 +157,8 @@ class TypeRenderer:
         for prefix in IMPORT_OF_PREFIX:
             if base.startswith(prefix):
                 self._use(prefix)
-        if base == "Binary":
-            self.used.add("Binary")
+        if base in ("Binary", "Base64Data"):
+            self.used.add(base)
         c = expr.constraints
         args: list[str] = []
         if base == "str":

@@ -208,10 +208,14 @@ class EncodedParams:
 
 
 def lookup(values: Mapping[str, Any], param: Param) -> Any:
-    """A parameter's value, keyed by wire name (falling back to the Python name)."""
-    if param.name in values:
-        return values[param.name]
-    return values.get(param.py_name)
+    """A parameter's value, keyed by Python name (falling back to the wire name).
+
+    Generated code keys by Python name: two parameters may share a wire name in
+    different locations (``id`` in the path and in the query), never a Python name.
+    """
+    if param.py_name in values:
+        return values[param.py_name]
+    return values.get(param.name)
 
 
 def encode_params(endpoint: Endpoint, values: Mapping[str, Any]) -> EncodedParams:
