@@ -242,13 +242,24 @@ def test_models_serialise_by_alias_and_nested_deep_objects() -> None:
     assert decode(p, "q%5BminAge%5D=1&q%5Brange%5D%5Blo%5D=2").range_.lo == 2
 
 
-@pytest.mark.parametrize(("location", "style", "explode"), [c[:3] for c in STYLE_TABLE])
-@pytest.mark.parametrize("text", ["a b", "a,b", "a;b", "a=b", "a&b", "a+b", "a%20b", "a.b", "é"])
+_DELIMITER_TEXTS = ["a b", "a,b", "a;b", "a=b", "a&b", "a+b", "a%20b", "a.b", "é"]
+# Headers carry values verbatim, so delimiters inside them are ambiguous (OpenAPI leaves
+# this open) and non-ASCII is refused: those combinations are not round-trip cases.
+_HEADER_AMBIGUOUS = {"a,b", "a=b", "é"}
+
+
+@pytest.mark.parametrize(
+    ("location", "style", "explode", "text"),
+    [
+        (*c[:3], text)
+        for c in STYLE_TABLE
+        for text in _DELIMITER_TEXTS
+        if not (c[0] == "header" and text in _HEADER_AMBIGUOUS)
+    ],
+)
 def test_delimiters_inside_values_round_trip(
     location: str, style: str, explode: bool, text: str
 ) -> None:
-    if location == "header" and (text in ("a,b", "a=b", "é")):
-        pytest.skip("headers carry values verbatim: delimiters are ambiguous, non-ASCII refused")
     cases: list[tuple[Any, Any]] = [
         (list[str], [text, "x"]),
         (dict[str, str], {"k": text, text: "v"}),

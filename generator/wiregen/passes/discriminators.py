@@ -17,11 +17,12 @@ from wiregen.ir.walk import iter_types, map_types
 
 def apply(api: ir.Api) -> ir.Api:
     objects = {d.id: d for d in api.types if isinstance(d, ir.ObjectDef)}
+    enum_defs = {d.id: d for d in api.types if isinstance(d, ir.EnumDef)}
     tags: dict[tuple[str, str], set[str]] = {}
     rejected: set[ir.Union] = set()
     for expr in iter_types(api):
         if isinstance(expr, ir.Union) and expr.discriminator is not None:
-            variant_tags = _variant_tags(expr, expr.discriminator, objects)
+            variant_tags = _variant_tags(expr, expr.discriminator, objects, enum_defs)
             if variant_tags is None:
                 rejected.add(expr)
                 continue
@@ -39,12 +40,14 @@ def apply(api: ir.Api) -> ir.Api:
         api = map_types(api, drop_rejected)
     if not tags:
         return api
-    enums = {d.id for d in api.types if isinstance(d, ir.EnumDef)}
-    return replace(api, types=tuple(_narrow(d, tags, objects, enums) for d in api.types))
+    return replace(api, types=tuple(_narrow(d, tags, objects, set(enum_defs)) for d in api.types))
 
 
 def _variant_tags(
-    union: ir.Union, discriminator: ir.Discriminator, objects: dict[str, ir.ObjectDef]
+    union: ir.Union,
+    discriminator: ir.Discriminator,
+    objects: dict[str, ir.ObjectDef],
+    enums: dict[str, ir.EnumDef],
 ) -> dict[str, set[str]] | None:
     """Tag values per variant id, or None when the union cannot be discriminated."""
     by_target: dict[str, set[str]] = {}
@@ -59,7 +62,13 @@ def _variant_tags(
             return None
         if variant.target not in by_target:
             return None
-        if _find_field(objects, variant.target, discriminator.property) is None:
+        field = _find_field(objects, variant.target, discriminator.property)
+        if field is None:
+            return None
+        allowed = _allowed_values(field.type, enums)
+        if allowed is not None and not by_target[variant.target] <= allowed:
+            # The tags (often OpenAPI's implicit "schema name" rule) contradict what the
+            # variant itself allows: trusting them would reject real data.
             return None
         variant_ids.append(variant.target)
         result[variant.target] = by_target[variant.target]
@@ -70,6 +79,20 @@ def _variant_tags(
         if set(_ancestors(objects, vid)) & set(variant_ids):
             return None
     return result
+
+
+def _allowed_values(expr: ir.TypeExpr, enums: dict[str, ir.EnumDef]) -> set[object] | None:
+    """The values a tag field admits when it is an enum or a literal; None when unconstrained."""
+    candidates = expr.variants if isinstance(expr, ir.Union) else (expr,)
+    allowed: set[object] = set()
+    for candidate in candidates:
+        if isinstance(candidate, ir.Literal):
+            allowed.add(candidate.value)
+        elif isinstance(candidate, ir.Ref) and candidate.target in enums:
+            allowed.update(m.value for m in enums[candidate.target].members)
+        elif candidate != ir.Primitive(kind=ir.PrimitiveKind.NULL):
+            return None
+    return allowed
 
 
 def _ancestors(objects: dict[str, ir.ObjectDef], type_id: str) -> list[str]:

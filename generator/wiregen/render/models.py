@@ -236,21 +236,19 @@ def _default(value: object, expr: ir.TypeExpr, definitions: dict[str, ir.TypeDef
 
 
 def _root(definition: ir.AliasDef, renderer: TypeRenderer) -> ClassView:
-    renderer.mentioned_aliases.clear()
+    # `root` is declared, not passed as RootModel's generic argument: a parametrised
+    # RootModel is built at once with pydantic's default settings (ignoring our
+    # regex engine and defer_build), and a recursive alias cannot name itself there.
     annotation = renderer.render(ir.Ref(target=definition.id))
-    # A recursive alias names a RootModel class, which cannot be a generic argument
-    # before it exists; such a model declares its `root` annotation instead.
-    recursive = bool(renderer.mentioned_aliases)
-    if recursive:
-        renderer.used.add("_t.")
+    renderer.used.add("_t.")
     return ClassView(
         kind="root",
         name=definition.py_name,
-        bases="_pd.RootModel[_t.Any]" if recursive else f"_pd.RootModel[{annotation}]",
+        bases="_pd.RootModel[_t.Any]",
         doc_lines=_doc(definition.doc, definition.deprecated),
         fields=[],
         members=[],
         config='model_config = _pd.ConfigDict(defer_build=True, regex_engine="python-re")',
         extra="",
-        root=annotation if recursive else "",
+        root=annotation,
     )

@@ -50,8 +50,6 @@ class TypeRenderer:
     used: set[str] = field(default_factory=set)
     """Prefixes / names the rendered source refers to (for minimal imports)."""
     _expanding: list[str] = field(default_factory=list)
-    mentioned_aliases: set[str] = field(default_factory=set)
-    """Recursive aliases rendered as their RootModel class (reset by the caller)."""
 
     def render(self, expr: ir.TypeExpr) -> str:
         if isinstance(expr, ir.Primitive):
@@ -78,8 +76,7 @@ class TypeRenderer:
         if not isinstance(definition, ir.AliasDef):
             return self.class_name(expr.target)
         if expr.target in self._expanding:
-            self.mentioned_aliases.add(expr.target)
-            return self.class_name(expr.target)
+            return self.class_name(expr.target)  # recursion through aliases: name the RootModel
         self._expanding.append(expr.target)
         try:
             return self.render(definition.target)

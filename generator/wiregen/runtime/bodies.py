@@ -12,7 +12,13 @@ from urllib.parse import unquote_plus
 
 from pydantic_core import to_json
 
-from .codec import parse_query_string, query_fragment, scalar_text, to_plain, validate_loose
+from .codec import (
+    parse_query_string,
+    query_fragment,
+    scalar_text,
+    to_plain,
+    validate_loose,
+)
 from .multipart import Part, encode_multipart
 from .spec import Body
 

@@ -328,7 +328,7 @@ def _kind(param: Param) -> str:
 def _decode_path(param: Param, raw: str) -> Any:
     kind, style, explode = _kind(param), param.effective_style, param.is_exploded
     if style == "label":
-        body = raw[1:] if raw.startswith(".") else raw
+        body = raw.removeprefix(".")
         return _structure(body, kind, "." if explode else ",", unquote, explode)
     if style == "matrix":
         segs = [s.partition("=") for s in raw.split(";")[1:]]

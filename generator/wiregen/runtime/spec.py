@@ -43,6 +43,20 @@ _DEFAULT_STYLE: dict[str, ParamStyle] = {
 }
 
 
+def _adapter_for(tp: Any) -> TypeAdapter[Any]:
+    """A TypeAdapter that compiles spec patterns with Python's ``re``.
+
+    Specs write ECMA-262 patterns, which often use look-arounds that pydantic's
+    default (Rust) regex engine rejects. Models carry that setting in their own
+    config; a TypeAdapter of a model may not be given another one.
+    """
+    from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return TypeAdapter(tp)
+    return TypeAdapter(tp, config=ConfigDict(regex_engine="python-re"))
+
+
 class _LazyAdapter:
     """Mixin: a TypeAdapter for ``self.type()`` built on first use and cached."""
 
@@ -58,9 +72,7 @@ class _LazyAdapter:
     def adapter(self) -> TypeAdapter[Any]:
         cached = self._adapter
         if cached is None:
-            from pydantic import TypeAdapter
-
-            cached = TypeAdapter(self.resolved_type())
+            cached = _adapter_for(self.resolved_type())
             object.__setattr__(self, "_adapter", cached)
         return cached  # type: ignore[no-any-return]
 
