@@ -80,9 +80,31 @@ def _content_problem(rel: str, text: str) -> Diagnostic | None:
     return None
 
 
+# What may stand at the top level of a generated module. Anything else (a bare call,
+# a loop, an exec) can only come from a template bug or text that escaped its spot.
+_TOP_LEVEL = (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign)
+
+
+def _unexpected_statement(tree: ast.Module) -> ast.stmt | None:
+    for node in tree.body:
+        if isinstance(node, _TOP_LEVEL):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            continue  # a docstring
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            continue
+        return node
+    return None
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    name = test.attr if isinstance(test, ast.Attribute) else test.id if isinstance(test, ast.Name) else ""
+    return name == "TYPE_CHECKING"
+
+
 def _python_problem(rel: str, text: str) -> Diagnostic | None:
     try:
-        ast.parse(text, filename=rel)
+        tree = ast.parse(text, filename=rel)
     except SyntaxError as exc:
         span = SourceSpan(file=rel, line=exc.lineno or 0, col=exc.offset or 0)
         return error(
@@ -96,6 +118,14 @@ def _python_problem(rel: str, text: str) -> Diagnostic | None:
         return error(
             INVALID_CONTENT,
             f"generated file {rel!r} cannot be parsed: {type(exc).__name__}: {exc}",
+            hint=BUG_HINT,
+        )
+    unexpected = _unexpected_statement(tree)
+    if unexpected is not None:
+        return error(
+            INVALID_CONTENT,
+            f"generated file {rel!r} has an unexpected top-level {type(unexpected).__name__} statement",
+            span=SourceSpan(file=rel, line=unexpected.lineno, col=unexpected.col_offset + 1),
             hint=BUG_HINT,
         )
     return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -12,6 +13,7 @@ from pydantic import (
 )
 from pydantic import model_serializer as _model_serializer
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 _OMITTABLE: dict[type[Any], tuple[tuple[str, str], ...]] = {}
 
 
@@ -28,6 +30,14 @@ def _omittable(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
     return found
 
 
+def _schema_from_fields(fn: _F) -> _F:
+    """Drop ``fn``'s return annotation: pydantic then derives the serialization-mode
+    JSON schema from the model's fields instead of from the (``Any``) return type."""
+    fn.__annotations__.pop("return", None)
+    return fn
+
+
+@_schema_from_fields
 def _wire_serialize(
     self: BaseModel, handler: SerializerFunctionWrapHandler, info: SerializationInfo
 ) -> Any:
@@ -42,11 +52,6 @@ def _wire_serialize(
             if name not in fields_set:
                 data.pop(key if by_alias else name, None)
     return data
-
-
-# Without a return annotation pydantic derives the serialization-mode JSON
-# schema from the fields instead of from the (``Any``) return type.
-del _wire_serialize.__annotations__["return"]
 
 
 class WireModel(BaseModel):
