@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wiregen.diagnostics import Abort, Diagnostic, SourceSpan, error, has_errors
+from wiregen.gcpause import paused_gc
 
 if TYPE_CHECKING:
     from wiregen.ir.model import Api
@@ -58,6 +59,13 @@ class GenerateResult:
 
 def generate(request: GenerateRequest) -> GenerateResult:
     """Load, validate, convert, transform and render one spec. Writes nothing."""
+    # The spec tree, the IR and the rendered text are acyclic and live until the end
+    # of the run: cyclic GC passes over them find nothing and cost a third of the time.
+    with paused_gc():
+        return _generate(request)
+
+
+def _generate(request: GenerateRequest) -> GenerateResult:
     from wiregen.load import Workspace
 
     workspace = Workspace(

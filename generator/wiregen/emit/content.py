@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import pickle
+import threading
 from collections.abc import Mapping
 
 from wiregen.diagnostics import Diagnostic, SourceSpan, error
+from wiregen.gcpause import paused_gc
 from wiregen.emit.codes import BUG_HINT, INVALID_CONTENT
 from wiregen.emit.paths import check_paths, path_problem
 
@@ -35,12 +39,11 @@ def prepare(
 ) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """The bytes of every file, and every reason not to write any of them."""
     diagnostics = check_paths(files, manifest_name=manifest_name)
+    texts = {rel: normalise(files[rel]) for rel in sorted(files) if path_problem(rel) is None}
+    problems = content_problems(texts)
     encoded: dict[str, bytes] = {}
-    for rel in sorted(files):
-        if path_problem(rel) is not None:
-            continue  # already reported; its content cannot be written anyway
-        text = normalise(files[rel])
-        problem = _content_problem(rel, text)
+    for rel, text in texts.items():
+        problem = problems.get(rel)
         if problem is not None:
             diagnostics.append(problem)
             continue
@@ -63,6 +66,73 @@ def check_files(
 ) -> list[Diagnostic]:
     """Safety checks on what is about to be written (paths, syntax, encoding); no I/O."""
     return prepare(files, manifest_name=manifest_name)[1]
+
+
+# Parsing every generated file is the largest single cost for a large API (12 MB of
+# Python for Kubernetes). Above this size, half the files are parsed in a forked child.
+_PARALLEL_BYTES = 2_000_000
+
+
+def content_problems(texts: Mapping[str, str]) -> dict[str, Diagnostic]:
+    """The first problem of each file that has one (syntax, statements, JSON)."""
+    items = list(texts.items())
+    with paused_gc():  # parse trees are acyclic: collecting during parsing only costs time
+        if sum(len(t) for _, t in items) < _PARALLEL_BYTES or not _can_fork():
+            return _problems_of(items)
+        mine, theirs = _halves(items)
+        return _fork_and_merge(mine, theirs)
+
+
+def _can_fork() -> bool:
+    # Forking a process with other threads running can deadlock the child.
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+
+
+def _halves(items: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Split by size (greedily, largest first) so both halves take about as long."""
+    halves: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
+    loads = [0, 0]
+    for item in sorted(items, key=lambda i: -len(i[1])):
+        slot = 0 if loads[0] <= loads[1] else 1
+        halves[slot].append(item)
+        loads[slot] += len(item[1])
+    return halves
+
+
+def _fork_and_merge(mine: list[tuple[str, str]], theirs: list[tuple[str, str]]) -> dict[str, Diagnostic]:
+    """Parse ``theirs`` in a forked child (which inherits the texts) and ``mine`` here.
+
+    The child leaves with ``os._exit``: a normal exit would tear down the whole
+    inherited heap object by object, which costs more than the parsing saved.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_end)
+        try:
+            payload = pickle.dumps(_problems_of(theirs))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    found = _problems_of(mine)
+    with os.fdopen(read_end, "rb") as pipe:
+        payload = pipe.read()
+    os.waitpid(pid, 0)
+    if not payload:  # the child died: do its share here
+        return found | _problems_of(theirs)
+    theirs_found: dict[str, Diagnostic] = pickle.loads(payload)
+    return found | theirs_found
+
+
+def _problems_of(items: list[tuple[str, str]]) -> dict[str, Diagnostic]:
+    found = {}
+    for rel, text in items:
+        problem = _content_problem(rel, text)
+        if problem is not None:
+            found[rel] = problem
+    return found
 
 
 def _content_problem(rel: str, text: str) -> Diagnostic | None:

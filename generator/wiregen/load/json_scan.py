@@ -14,7 +14,7 @@ from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
-from wiregen.load.gcpause import paused_gc
+from wiregen.gcpause import paused_gc
 
 _WS = re.compile(r"[ \t\n\r]*")
 _skipper = json.JSONDecoder()

@@ -36,7 +36,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wiregen.diagnostics import Abort, SourceSpan, error
 from wiregen.load import limits
-from wiregen.load.gcpause import paused_gc
+from wiregen.gcpause import paused_gc
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"

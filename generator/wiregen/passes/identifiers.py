@@ -18,8 +18,12 @@ _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 def words(raw: str) -> list[str]:
     """Split a name into ASCII words: ``petType``, ``pet-type``, ``PET_TYPE`` -> pet, type."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", raw))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = raw
+    if not raw.isascii():
+        # NFKC folds look-alikes (full-width letters, ligatures) onto the same name, so
+        # two spec names that render alike also collide here and get told apart.
+        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", raw))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     result: list[str] = []
     for chunk in _NON_WORD.split(text):
         if chunk:
