@@ -28,6 +28,13 @@ _PRIMITIVES = {
 _ANY = ir.Primitive(kind=ir.PrimitiveKind.ANY)
 _NULL = ir.Primitive(kind=ir.PrimitiveKind.NULL)
 _OBJECT_KEYWORDS = ("properties", "additionalProperties", "patternProperties", "required")
+_CONSTRAINT_KEYWORDS = frozenset(
+    {
+        "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems",
+    }
+)
+_NO_CONSTRAINTS = ir.Constraints()
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,8 +493,8 @@ class SchemaConverter:
 
     def _constraints(self, loc: Loc) -> ir.Constraints:
         node = loc.node
-        if not isinstance(node, Mapping):
-            return ir.Constraints()
+        if not isinstance(node, Mapping) or node.keys().isdisjoint(_CONSTRAINT_KEYWORDS):
+            return _NO_CONSTRAINTS
         minimum = _number(node.get("minimum"))
         maximum = _number(node.get("maximum"))
         exclusive_minimum = _number(node.get("exclusiveMinimum"))

@@ -12,6 +12,7 @@ import datetime
 import decimal
 import uuid
 from dataclasses import replace
+from typing import TypeVar
 
 from wiregen.diagnostics import Diagnostic, SourceSpan, warning
 from wiregen.ir import model as ir
@@ -41,24 +42,32 @@ def apply(api: ir.Api) -> tuple[ir.Api, list[Diagnostic]]:
         )
         return None
 
+    # Only what changes is copied: most defaults fit, and the IR of a large API is big.
     types: list[ir.TypeDef] = []
     for definition in api.types:
         if isinstance(definition, ir.ObjectDef):
-            fields = tuple(
-                replace(f, default=keep(f.default, f.type, f"{definition.name}.{f.name}", f.span)) for f in definition.fields
-            )
-            definition = replace(definition, fields=fields)
+            fields = tuple(_with_default(f, keep(f.default, f.type, f"{definition.name}.{f.name}", f.span)) for f in definition.fields)
+            if any(a is not b for a, b in zip(fields, definition.fields, strict=True)):
+                definition = replace(definition, fields=fields)
         types.append(definition)
     services = []
     for service in api.services:
         operations = []
         for op in service.operations:
             params = tuple(
-                replace(p, default=keep(p.default, p.type, f"parameter {p.name!r} of {op.id}", p.span)) for p in op.parameters
+                _with_default(p, keep(p.default, p.type, f"parameter {p.name!r} of {op.id}", p.span)) for p in op.parameters
             )
-            operations.append(replace(op, parameters=params))
+            changed = any(a is not b for a, b in zip(params, op.parameters, strict=True))
+            operations.append(replace(op, parameters=params) if changed else op)
         services.append(replace(service, operations=tuple(operations)))
     return replace(api, types=tuple(types), services=tuple(services)), diagnostics
+
+
+_N = TypeVar("_N", ir.Field, ir.Parameter)
+
+
+def _with_default(node: _N, default: ir.Default | None) -> _N:
+    return node if default is node.default else replace(node, default=default)
 
 
 def fits(value: object, expr: ir.TypeExpr, definitions: dict[str, ir.TypeDef]) -> bool:

@@ -32,7 +32,7 @@ class ParamView:
 class OperationView:
     py_name: str
     constant: str
-    """Name of the Endpoint constant in ``_endpoints.py``."""
+    """Name of the Endpoint constant in ``_endpoints/<service>.py``."""
     endpoint: str
     """The ``_http.Endpoint(...)`` expression, one argument per line."""
     signature: str
@@ -59,10 +59,22 @@ class ErrorView:
 @dataclass(frozen=True, slots=True)
 class ServiceView:
     py_name: str
+    """Client attribute, ``create_app`` keyword and module name (``_apis/<py_name>.py``)."""
     class_name: str
     tagged: bool
     doc_lines: list[str]
     operations: list[OperationView]
+    used: frozenset[str]
+    """What this service's signatures name (models, datetime, ...): their imports
+    depend on which module they are written into."""
+    api_imports: list[str]
+    endpoint_imports: list[str]
+    api_type_imports: list[str]
+    api_all: list[str]
+    lazy_imports: tuple[str, str]
+    """The statements (sync, async) that import this tag's API class inside a client property."""
+    service_imports: list[str]
+    service_type_imports: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +92,6 @@ class HttpModules:
     errors: list[ErrorView]
     security_schemes: list[str]
     credentials: list[CredentialView]
-    endpoint_imports: list[str]
     client_imports: list[str]
     server_imports: list[str]
     errors_imports: list[str]
@@ -96,12 +107,14 @@ class HttpModules:
 
 def build(api: ir.Api, package: str) -> HttpModules:
     definitions = {d.id: d for d in api.types}
-    runtime_types = TypeRenderer(definitions, class_prefix=_MODELS)
-    annotations = TypeRenderer(definitions, class_prefix=_MODELS, validation=False)
     error_annotations = TypeRenderer(definitions, class_prefix=_MODELS, validation=False)
-    constants = Scope({"SECURITY_SCHEMES", "USER_AGENT"})
     services = [
-        _service(service, api, runtime_types, annotations, constants)
+        _service(
+            service,
+            api,
+            TypeRenderer(definitions, class_prefix=_MODELS),
+            TypeRenderer(definitions, class_prefix=_MODELS, validation=False),
+        )
         for service in api.services
         if service.operations
     ]
@@ -117,15 +130,18 @@ def build(api: ir.Api, package: str) -> HttpModules:
         if s.kind is not ir.SecurityKind.MUTUAL_TLS
     ]
     tagged = [s for s in services if s.tagged]
+    untagged_imports = next((_imports(s.used, ".") for s in services if not s.tagged), [])
     error_names = ["ApiError", "UnexpectedStatusError", *(e.name for e in errors)]
-    client_all = sort_all(
-        ["AsyncClient", "Client", *error_names]
-        + [f"{s.class_name}Api" for s in tagged]
-        + [f"Async{s.class_name}Api" for s in tagged]
+    client_all = sort_all(["AsyncClient", "Client", *error_names])
+    server_all = sort_all(
+        ["NotImplementedOperation", "ServiceError", "create_app", "current_request"]
+        + [f"{s.class_name}Service" for s in services]
     )
-    server_all = sort_all(["NotImplementedOperation", "ServiceError", "create_app", "current_request"] + [f"{s.class_name}Service" for s in services])
-    annotation_imports = _imports(annotations.used)
     error_annotation_imports = _imports(error_annotations.used)
+    client_type_imports = [
+        *untagged_imports,
+        *(from_import("._apis", [f"{s.py_name} as _api_{s.py_name}"], indent="    ") for s in tagged),
+    ]
     return HttpModules(
         title=literal(api.name),
         version=literal(api.version),
@@ -134,19 +150,13 @@ def build(api: ir.Api, package: str) -> HttpModules:
         errors=errors,
         security_schemes=[_security_scheme(s) for s in api.security_schemes],
         credentials=credentials,
-        endpoint_imports=import_block(
-            [
-                "import typing as _t",
-                "from ._runtime import http as _http",
-                "from ._runtime.lazy import LazyModule",
-                *(line for line in _imports(runtime_types.used) if "models" not in line),
-            ]
-        ),
         client_imports=import_block(
             [
                 "import typing as _t",
                 "import httpx as _httpx",
+                *(["import functools as _functools"] if tagged else []),
                 "from . import _endpoints as _ep",
+                *(from_import("._endpoints", [f"{s.py_name} as _ep_{s.py_name}"]) for s in services if not s.tagged),
                 "from ._runtime import http as _http",
                 from_import(".errors", error_names),
             ]
@@ -154,17 +164,18 @@ def build(api: ir.Api, package: str) -> HttpModules:
         server_imports=import_block(
             [
                 "import typing as _t",
-                *(["from . import _endpoints as _ep"] if services else []),
                 "from ._runtime import server as _server",
                 "from ._runtime.server import NotImplementedOperation, ServiceError, current_request",
+                *(from_import(f"._services.{s.py_name}", [f"{s.class_name}Service"]) for s in services),
+                *(from_import("._endpoints", [f"{s.py_name} as _ep_{s.py_name}"]) for s in services),
             ]
         ),
         errors_imports=import_block(
             (["import typing as _t"] if error_annotation_imports else [])
             + ["from ._runtime.http import ApiError, UnexpectedStatusError"]
         ),
-        annotation_imports=import_block(annotation_imports),
-        server_annotation_imports=import_block(["import fastapi as _fastapi", *annotation_imports]),
+        annotation_imports=import_block(client_type_imports),
+        server_annotation_imports=import_block(["import fastapi as _fastapi"]),
         error_annotation_imports=import_block(error_annotation_imports),
         client_all=client_all,
         server_all=server_all,
@@ -173,43 +184,69 @@ def build(api: ir.Api, package: str) -> HttpModules:
     )
 
 
-def _imports(used: set[str]) -> list[str]:
+def _imports(used: set[str] | frozenset[str], parent: str = ".") -> list[str]:
+    """Imports for the names in ``used``; ``parent`` is the package's relative name
+    from the importing module (``.`` at the top level, ``..`` in a subpackage)."""
     lines = sorted(IMPORT_OF_PREFIX[p] for p in IMPORT_OF_PREFIX if p in used and p != "_t.")
     if "Binary" in used:
-        lines.append("from ._runtime.files import Binary")
+        lines.append(f"from {parent}_runtime.files import Binary")
     if "Base64Data" in used:
-        lines.append("from ._runtime.encoded import Base64Data")
+        lines.append(f"from {parent}_runtime.encoded import Base64Data")
     if _MODELS in used:
-        lines.append("from . import models as _models")
+        lines.append(f"from {parent} import models as _models")
     return lines
 
 
-def _service(
-    service: ir.Service,
-    api: ir.Api,
-    runtime_types: TypeRenderer,
-    annotations: TypeRenderer,
-    constants: Scope,
-) -> ServiceView:
+def _service(service: ir.Service, api: ir.Api, runtime_types: TypeRenderer, annotations: TypeRenderer) -> ServiceView:
     doc = service.doc or (f"Operations tagged {service.name!r}." if service.name else "Operations without a tag.")
+    constants = Scope()
+    operations = [_operation(op, api, runtime_types, annotations, constants) for op in service.operations]
+    type_imports = import_block(_imports(annotations.used, ".."))
+    # `typing` only where something says `_t.`: a TYPE_CHECKING block, a cast, an annotation.
+    uses_typing = bool(type_imports) or any(
+        "_t." in op.signature or "_t." in op.server_signature or "_t." in op.returns for op in operations
+    )
+    api_typing = ["import typing as _t"] if uses_typing or any(op.return_kind == "cast" for op in operations) else []
+    service_typing = ["import typing as _t"] if uses_typing else []
     return ServiceView(
         py_name=service.py_name,
         class_name=service.class_name,
         tagged=bool(service.name),
         doc_lines=docstring_lines(doc),
-        operations=[_operation(op, service, api, runtime_types, annotations, constants) for op in service.operations],
+        operations=operations,
+        used=frozenset(annotations.used),
+        # Modules of one tag each: a 6 MB client for Kubernetes becomes ~60 small modules,
+        # imported when first used and cheap to check.
+        api_imports=import_block(
+            [*api_typing, from_import(".._endpoints", [f"{service.py_name} as _ep"]), "from .._runtime import http as _http"]
+        ),
+        endpoint_imports=import_block(
+            [
+                "import typing as _t",
+                "from .._runtime import http as _http",
+                "from .._runtime.lazy import LazyModule",
+                *(line for line in _imports(runtime_types.used, "..") if "models" not in line),
+            ]
+        ),
+        api_type_imports=type_imports,
+        api_all=sort_all([f"{service.class_name}Api", f"Async{service.class_name}Api"]),
+        lazy_imports=(
+            from_import(f"._apis.{service.py_name}", [f"{service.class_name}Api"], indent=" " * 8),
+            from_import(f"._apis.{service.py_name}", [f"Async{service.class_name}Api"], indent=" " * 8),
+        ),
+        service_imports=import_block([*service_typing, "from .._runtime.server import NotImplementedOperation"]),
+        service_type_imports=type_imports,
     )
 
 
 def _operation(
     op: ir.Operation,
-    service: ir.Service,
     api: ir.Api,
     runtime_types: TypeRenderer,
     annotations: TypeRenderer,
     constants: Scope,
 ) -> OperationView:
-    constant = constants.claim(upper_snake(f"{service.py_name} {op.py_name}" if service.name else op.py_name, fallback="OP"))
+    constant = constants.claim(upper_snake(op.py_name, fallback="OP"))
     params = [_param(p, runtime_types, annotations) for p in op.parameters]
     required = [p for p in params if not p.default]
     optional = [p for p in params if p.default]
@@ -219,7 +256,7 @@ def _operation(
     mapping = "{" + ", ".join(f"{literal(p.py_name)}: {p.py_name}" for p in params) + "}"
     returns, return_kind = _returns(op, annotations)
     security = op.security if op.security is not None else api.security
-    endpoint = _endpoint(op, security, runtime_types)
+    endpoint = _endpoint(op, [p.spec for p in params], security, runtime_types)
     return OperationView(
         py_name=op.py_name,
         constant=constant,
@@ -306,8 +343,10 @@ def _response_annotation(response: ir.Response, annotations: TypeRenderer) -> st
     return annotations.render(response.type)
 
 
-def _endpoint(op: ir.Operation, security: tuple[ir.SecurityRequirement, ...], runtime_types: TypeRenderer) -> str:
-    params = "".join(f"\n        {_param_spec(p, runtime_types)}," for p in op.parameters)
+def _endpoint(
+    op: ir.Operation, param_specs: list[str], security: tuple[ir.SecurityRequirement, ...], runtime_types: TypeRenderer
+) -> str:
+    params = "".join(f"\n        {spec}," for spec in param_specs)
     lines = [
         f"name={literal(op.py_name)}",
         f"method={literal(op.method)}",
@@ -321,10 +360,6 @@ def _endpoint(op: ir.Operation, security: tuple[ir.SecurityRequirement, ...], ru
         f"deprecated={op.deprecated}",
     ]
     return "_http.Endpoint(\n" + "".join(f"    {line},\n" for line in lines) + ")"
-
-
-def _param_spec(p: ir.Parameter, runtime_types: TypeRenderer) -> str:
-    return _param(p, runtime_types, runtime_types).spec
 
 
 def _body_spec(body: ir.RequestBody | None, runtime_types: TypeRenderer) -> str:

@@ -39,10 +39,13 @@ def import_block(lines: Iterable[str]) -> list[str]:
     return result
 
 
-def _import_key(line: str) -> tuple[int, str]:
-    # Within a group ruff's default puts `import x` lines before `from x import y` lines.
+def _import_key(line: str) -> tuple[int, str, list[object]]:
+    # Within a group ruff's default puts `import x` lines before `from x import y` lines,
+    # orders by module, and several imports from one module by what they import.
     parts = line.split()
-    return (0 if parts[0] == "import" else 1, parts[1].lower())
+    imported = line.partition(" import ")[2]
+    names = " ".join(imported.replace("(", " ").replace(")", " ").replace(",", " ").split())
+    return (0 if parts[0] == "import" else 1, parts[1].lower(), _natural(names.lower()))
 
 
 def sort_all(names: Iterable[str]) -> list[str]:
@@ -72,10 +75,14 @@ def _natural(text: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in _DIGITS.split(text)]
 
 
-def from_import(module: str, names: Iterable[str], *, line_length: int = 88) -> str:
-    """``from module import a, b`` on one line when it fits, else one name per line."""
+def from_import(module: str, names: Iterable[str], *, indent: str = "", line_length: int = 88) -> str:
+    """``from module import a, b`` on one line when it fits, else one name per line.
+
+    ``indent`` is where the statement stands (inside a function body, say); it is part
+    of the line length and of the continuation lines, but not of the returned first line.
+    """
     ordered = sort_imported(names)
     single = f"from {module} import {', '.join(ordered)}"
-    if len(single) <= line_length:
+    if len(indent) + len(single) <= line_length:
         return single
-    return f"from {module} import (\n" + "".join(f"    {n},\n" for n in ordered) + ")"
+    return f"from {module} import (\n" + "".join(f"{indent}    {n},\n" for n in ordered) + f"{indent})"

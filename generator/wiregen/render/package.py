@@ -59,12 +59,38 @@ def render_package(
     files[f"{root}/models.py"] = render(search_path, "models/models.py.j2", header=head, module=models.build(api))
     if python_targets & {HTTP_CLIENT, HTTP_SERVER}:
         view = http.build(api, package)
-        files[f"{root}/_endpoints.py"] = render(search_path, "http_client/_endpoints.py.j2", header=head, http=view)
+        files[f"{root}/_endpoints/__init__.py"] = render(search_path, "http_client/endpoints_root.py.j2", header=head, http=view)
+        for service in view.services:
+            files[f"{root}/_endpoints/{service.py_name}.py"] = render(
+                search_path, "http_client/endpoints.py.j2", header=head, service=service
+            )
         files[f"{root}/errors.py"] = render(search_path, "http_client/errors.py.j2", header=head, http=view)
         if HTTP_CLIENT in python_targets:
             files[f"{root}/client.py"] = render(search_path, "http_client/client.py.j2", header=head, http=view)
+            files.update(_per_service(root, "_apis", "http_client/api.py.j2", view, search_path, head, tagged_only=True))
         if HTTP_SERVER in python_targets:
             files[f"{root}/server.py"] = render(search_path, "http_server/server.py.j2", header=head, http=view)
+            files.update(_per_service(root, "_services", "http_server/service.py.j2", view, search_path, head, tagged_only=False))
+    return files
+
+
+def _per_service(
+    root: str,
+    folder: str,
+    template: str,
+    view: http.HttpModules,
+    search_path: Sequence[Path],
+    head: str,
+    *,
+    tagged_only: bool,
+) -> dict[str, str]:
+    """One module per service (tag) in ``folder``, plus the folder's ``__init__.py``."""
+    services = [s for s in view.services if s.tagged or not tagged_only]
+    if not services:
+        return {}
+    files = {f"{root}/{folder}/__init__.py": f'{head}\n"""One module per tag."""\n'}
+    for service in services:
+        files[f"{root}/{folder}/{service.py_name}.py"] = render(search_path, template, header=head, service=service)
     return files
 
 

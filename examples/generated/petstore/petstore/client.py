@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools as _functools
 import typing as _t
 
 import httpx as _httpx
@@ -24,12 +25,11 @@ from .errors import (
 )
 
 if _t.TYPE_CHECKING:
-    from . import models as _models
+    from ._apis import pets as _api_pets
 
 __all__ = [
     "ApiError",
     "AsyncClient",
-    "AsyncPetsApi",
     "Client",
     "CreatePetError",
     "CreatePetUnprocessableEntityError",
@@ -38,55 +38,10 @@ __all__ = [
     "GetPetError",
     "GetPetNotFoundError",
     "ListPetsError",
-    "PetsApi",
     "UnexpectedStatusError",
     "UpdatePetError",
     "UpdatePetNotFoundError",
 ]
-
-
-class PetsApi:
-    """Everything about the pets in the store."""
-
-    def __init__(self, client: _http.SyncClient) -> None:
-        self._client = client
-
-    def list_pets(self, *, limit: int | None = None, cursor: str | None = None) -> list[_models.Pet]:
-        """List pets, one page at a time.
-
-        Args:
-            limit: How many pets to return at most.
-            cursor: Opaque cursor from the `X-Next-Cursor` header of the previous page.
-        """
-        return _t.cast('list[_models.Pet]', self._client.call(_ep.PETS_LIST_PETS, {'limit': limit, 'cursor': cursor}, None))
-
-    def create_pet(self, *, body: _models.NewPet | dict[str, _t.Any]) -> _models.Pet:
-        """Add a pet."""
-        return _t.cast('_models.Pet', self._client.call(_ep.PETS_CREATE_PET, {}, body))
-
-    def get_pet(self, *, pet_id: int) -> _models.Pet:
-        """Fetch one pet.
-
-        Args:
-            pet_id: The pet's id.
-        """
-        return _t.cast('_models.Pet', self._client.call(_ep.PETS_GET_PET, {'pet_id': pet_id}, None))
-
-    def update_pet(self, *, pet_id: int, body: _models.NewPet | dict[str, _t.Any]) -> _models.Pet:
-        """Replace a pet.
-
-        Args:
-            pet_id: The pet's id.
-        """
-        return _t.cast('_models.Pet', self._client.call(_ep.PETS_UPDATE_PET, {'pet_id': pet_id}, body))
-
-    def delete_pet(self, *, pet_id: int) -> None:
-        """Remove a pet.
-
-        Args:
-            pet_id: The pet's id.
-        """
-        self._client.call(_ep.PETS_DELETE_PET, {'pet_id': pet_id}, None)
 
 
 class Client(_http.SyncClient):
@@ -114,51 +69,13 @@ class Client(_http.SyncClient):
             },
             user_agent=_ep.USER_AGENT,
         )
-        self.pets = PetsApi(self)
 
+    @_functools.cached_property
+    def pets(self) -> _api_pets.PetsApi:
+        """Everything about the pets in the store."""
+        from ._apis.pets import PetsApi
 
-class AsyncPetsApi:
-    """Everything about the pets in the store."""
-
-    def __init__(self, client: _http.AsyncClient) -> None:
-        self._client = client
-
-    async def list_pets(self, *, limit: int | None = None, cursor: str | None = None) -> list[_models.Pet]:
-        """List pets, one page at a time.
-
-        Args:
-            limit: How many pets to return at most.
-            cursor: Opaque cursor from the `X-Next-Cursor` header of the previous page.
-        """
-        return _t.cast('list[_models.Pet]', await self._client.call(_ep.PETS_LIST_PETS, {'limit': limit, 'cursor': cursor}, None))
-
-    async def create_pet(self, *, body: _models.NewPet | dict[str, _t.Any]) -> _models.Pet:
-        """Add a pet."""
-        return _t.cast('_models.Pet', await self._client.call(_ep.PETS_CREATE_PET, {}, body))
-
-    async def get_pet(self, *, pet_id: int) -> _models.Pet:
-        """Fetch one pet.
-
-        Args:
-            pet_id: The pet's id.
-        """
-        return _t.cast('_models.Pet', await self._client.call(_ep.PETS_GET_PET, {'pet_id': pet_id}, None))
-
-    async def update_pet(self, *, pet_id: int, body: _models.NewPet | dict[str, _t.Any]) -> _models.Pet:
-        """Replace a pet.
-
-        Args:
-            pet_id: The pet's id.
-        """
-        return _t.cast('_models.Pet', await self._client.call(_ep.PETS_UPDATE_PET, {'pet_id': pet_id}, body))
-
-    async def delete_pet(self, *, pet_id: int) -> None:
-        """Remove a pet.
-
-        Args:
-            pet_id: The pet's id.
-        """
-        await self._client.call(_ep.PETS_DELETE_PET, {'pet_id': pet_id}, None)
+        return PetsApi(self)
 
 
 class AsyncClient(_http.AsyncClient):
@@ -186,5 +103,10 @@ class AsyncClient(_http.AsyncClient):
             },
             user_agent=_ep.USER_AGENT,
         )
-        self.pets = AsyncPetsApi(self)
 
+    @_functools.cached_property
+    def pets(self) -> _api_pets.AsyncPetsApi:
+        """Everything about the pets in the store."""
+        from ._apis.pets import AsyncPetsApi
+
+        return AsyncPetsApi(self)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import typing as _t
 
-from . import _endpoints as _ep
+from ._endpoints import pets as _ep_pets
 from ._runtime import server as _server
 from ._runtime.server import NotImplementedOperation, ServiceError, current_request
+from ._services.pets import PetsService
 
 if _t.TYPE_CHECKING:
     import fastapi as _fastapi
-
-    from . import models as _models
 
 __all__ = [
     "NotImplementedOperation",
@@ -25,47 +24,6 @@ __all__ = [
     "create_app",
     "current_request",
 ]
-
-
-class PetsService:
-    """Everything about the pets in the store."""
-
-    async def list_pets(self, *, limit: int | None = None, cursor: str | None = None) -> list[_models.Pet]:
-        """List pets, one page at a time.
-
-        Args:
-            limit: How many pets to return at most.
-            cursor: Opaque cursor from the `X-Next-Cursor` header of the previous page.
-        """
-        raise NotImplementedOperation('list_pets')
-
-    async def create_pet(self, *, body: _models.NewPet) -> _models.Pet:
-        """Add a pet."""
-        raise NotImplementedOperation('create_pet')
-
-    async def get_pet(self, *, pet_id: int) -> _models.Pet:
-        """Fetch one pet.
-
-        Args:
-            pet_id: The pet's id.
-        """
-        raise NotImplementedOperation('get_pet')
-
-    async def update_pet(self, *, pet_id: int, body: _models.NewPet) -> _models.Pet:
-        """Replace a pet.
-
-        Args:
-            pet_id: The pet's id.
-        """
-        raise NotImplementedOperation('update_pet')
-
-    async def delete_pet(self, *, pet_id: int) -> None:
-        """Remove a pet.
-
-        Args:
-            pet_id: The pet's id.
-        """
-        raise NotImplementedOperation('delete_pet')
 
 
 def create_app(
@@ -77,10 +35,10 @@ def create_app(
         title='Petstore',
         version='1.0.0',
         routes=(
-            (_ep.PETS_LIST_PETS, pets, 'list_pets'),
-            (_ep.PETS_CREATE_PET, pets, 'create_pet'),
-            (_ep.PETS_GET_PET, pets, 'get_pet'),
-            (_ep.PETS_UPDATE_PET, pets, 'update_pet'),
-            (_ep.PETS_DELETE_PET, pets, 'delete_pet'),
+            (_ep_pets.LIST_PETS, pets, 'list_pets'),
+            (_ep_pets.CREATE_PET, pets, 'create_pet'),
+            (_ep_pets.GET_PET, pets, 'get_pet'),
+            (_ep_pets.UPDATE_PET, pets, 'update_pet'),
+            (_ep_pets.DELETE_PET, pets, 'delete_pet'),
         ),
     )

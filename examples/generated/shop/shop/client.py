@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import functools as _functools
 import typing as _t
 
 import httpx as _httpx
 
 from . import _endpoints as _ep
+from ._endpoints import default as _ep_default
 from ._runtime import http as _http
 from .errors import (
     AddCommentError,
@@ -55,24 +57,19 @@ from .errors import (
 )
 
 if _t.TYPE_CHECKING:
-    import datetime as _dt
-    import uuid as _uuid
-
     from . import models as _models
+    from ._apis import admin as _api_admin
+    from ._apis import catalog as _api_catalog
+    from ._apis import customers as _api_customers
+    from ._apis import files as _api_files
+    from ._apis import orders as _api_orders
 
 __all__ = [
     "AddCommentError",
-    "AdminApi",
     "ApiError",
-    "AsyncAdminApi",
-    "AsyncCatalogApi",
     "AsyncClient",
-    "AsyncCustomersApi",
-    "AsyncFilesApi",
-    "AsyncOrdersApi",
     "CancelOrderConflictError",
     "CancelOrderError",
-    "CatalogApi",
     "Client",
     "CreateOrderClientErrorError",
     "CreateOrderConflictError",
@@ -80,13 +77,11 @@ __all__ = [
     "CreateProductError",
     "CreateProductUnprocessableEntityError",
     "CreateReviewError",
-    "CustomersApi",
     "DeleteFilesFileIdNotFoundError",
     "DeleteProductError",
     "DeleteProductNotFoundError",
     "DownloadFileNotFoundError",
     "DownloadInvoiceNotFoundError",
-    "FilesApi",
     "GetCategoryNotFoundError",
     "GetCurrentCustomerUnauthorizedError",
     "GetFileNotFoundError",
@@ -102,7 +97,6 @@ __all__ = [
     "ListProductsError",
     "ListProductsTooManyRequestsError",
     "ListReviewsError",
-    "OrdersApi",
     "PayOrderError",
     "PayOrderPaymentRequiredError",
     "RegisterCustomerConflictError",
@@ -116,223 +110,6 @@ __all__ = [
     "UpdateProductUnprocessableEntityError",
     "UploadFileRequestEntityTooLargeError",
 ]
-
-
-class CatalogApi:
-    """Products, categories and reviews."""
-
-    def __init__(self, client: _http.SyncClient) -> None:
-        self._client = client
-
-    def list_products(self, *, tag: list[str] | None = None, ids: list[_uuid.UUID] | None = None, filter: _models.ProductFilter | None = None, sort: _models.ListProductsSort | None = None, limit: int | None = None, cursor: str | None = None) -> _models.ProductPage:
-        """List products, filtered and paged.
-
-        Args:
-            limit: Page size.
-            cursor: Opaque cursor from the previous page's `nextCursor`.
-        """
-        return _t.cast('_models.ProductPage', self._client.call(_ep.CATALOG_LIST_PRODUCTS, {'tag': tag, 'ids': ids, 'filter': filter, 'sort': sort, 'limit': limit, 'cursor': cursor}, None))
-
-    def create_product(self, *, idempotency_key: str, body: _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
-        """Create a product.
-
-        Args:
-            idempotency_key: Makes a retried POST safe; reuse the same key on every attempt.
-        """
-        return _t.cast('_models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard', self._client.call(_ep.CATALOG_CREATE_PRODUCT, {'idempotency_key': idempotency_key}, body))
-
-    def get_product(self, *, product_id: _uuid.UUID, shop_locale: str | None = None) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
-        """Fetch one product.
-
-        Args:
-            shop_locale: Locale for translated names, set by the storefront.
-        """
-        return _t.cast('_models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard', self._client.call(_ep.CATALOG_GET_PRODUCT, {'product_id': product_id, 'shop_locale': shop_locale}, None))
-
-    def delete_product(self, *, product_id: _uuid.UUID) -> None:
-        """Archive a product."""
-        self._client.call(_ep.CATALOG_DELETE_PRODUCT, {'product_id': product_id}, None)
-
-    def update_product(self, *, product_id: _uuid.UUID, body: _models.ProductPatch | dict[str, _t.Any]) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
-        """Change some fields of a product."""
-        return _t.cast('_models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard', self._client.call(_ep.CATALOG_UPDATE_PRODUCT, {'product_id': product_id}, body))
-
-    def list_reviews(self, *, product_id: _uuid.UUID, limit: int | None = None, cursor: str | None = None, page: int | None = None, min_rating: _models.StarRating | None = None) -> _models.ListReviewsResponse:
-        """Reviews of a product.
-
-        Args:
-            limit: Page size.
-            cursor: Opaque cursor from the previous page's `nextCursor`.
-            page: (deprecated) Page number from API v1; use `cursor` instead.
-        """
-        return _t.cast('_models.ListReviewsResponse', self._client.call(_ep.CATALOG_LIST_REVIEWS, {'product_id': product_id, 'limit': limit, 'cursor': cursor, 'page': page, 'min_rating': min_rating}, None))
-
-    def create_review(self, *, product_id: _uuid.UUID, body: _models.Review | dict[str, _t.Any]) -> _models.Review:
-        """Review a product."""
-        return _t.cast('_models.Review', self._client.call(_ep.CATALOG_CREATE_REVIEW, {'product_id': product_id}, body))
-
-    def get_review_thread(self, *, review_id: int, depth: int | None = None) -> _models.Thread:
-        """The discussion under a review (threads nest).
-
-        Args:
-            depth: How many levels of replies to expand.
-        """
-        return _t.cast('_models.Thread', self._client.call(_ep.CATALOG_GET_REVIEW_THREAD, {'review_id': review_id, 'depth': depth}, None))
-
-    def add_comment(self, *, review_id: int, body: _models.Comment | dict[str, _t.Any]) -> _models.Comment:
-        """Comment on a review, or reply to a comment."""
-        return _t.cast('_models.Comment', self._client.call(_ep.CATALOG_ADD_COMMENT, {'review_id': review_id}, body))
-
-    def list_categories(self) -> list[_models.Category]:
-        """The whole category tree."""
-        return _t.cast('list[_models.Category]', self._client.call(_ep.CATALOG_LIST_CATEGORIES, {}, None))
-
-    def get_category(self, *, category_id: int) -> _models.Category:
-        """One category and its subtree."""
-        return _t.cast('_models.Category', self._client.call(_ep.CATALOG_GET_CATEGORY, {'category_id': category_id}, None))
-
-    def search_catalog(self, *, q: str) -> _models.ProductPage:
-        """Full-text search (v1).
-
-        Superseded by `GET /products?filter[q]=...`; removed in 3.0.
-
-        Deprecated: this operation may be removed in a future version of the API.
-        """
-        return _t.cast('_models.ProductPage', self._client.call(_ep.CATALOG_SEARCH_CATALOG, {'q': q}, None))
-
-
-class OrdersApi:
-    """Orders, payments and invoices."""
-
-    def __init__(self, client: _http.SyncClient) -> None:
-        self._client = client
-
-    def list_orders(self, *, status: list[_models.OrderStatus] | None = None, placed_after: _dt.datetime | None = None, limit: int | None = None, cursor: str | None = None) -> _models.OrderPage:
-        """The caller's orders.
-
-        Args:
-            limit: Page size.
-            cursor: Opaque cursor from the previous page's `nextCursor`.
-        """
-        return _t.cast('_models.OrderPage', self._client.call(_ep.ORDERS_LIST_ORDERS, {'status': status, 'placed_after': placed_after, 'limit': limit, 'cursor': cursor}, None))
-
-    def create_order(self, *, idempotency_key: str, body: _models.OrderInput | dict[str, _t.Any], x_request_id: _uuid.UUID | None = None) -> _models.Order:
-        """Place an order.
-
-        Args:
-            idempotency_key: Makes a retried POST safe; reuse the same key on every attempt.
-            x_request_id: Echoed in logs for tracing.
-        """
-        return _t.cast('_models.Order', self._client.call(_ep.ORDERS_CREATE_ORDER, {'idempotency_key': idempotency_key, 'x_request_id': x_request_id}, body))
-
-    def get_order(self, *, order_id: _uuid.UUID, if_none_match: str | None = None) -> _models.Order:
-        """Fetch one order."""
-        return _t.cast('_models.Order', self._client.call(_ep.ORDERS_GET_ORDER, {'order_id': order_id, 'if_none_match': if_none_match}, None))
-
-    def cancel_order(self, *, order_id: _uuid.UUID, body: _models.CancelOrderRequest | dict[str, _t.Any]) -> _models.Order:
-        """Cancel an order that has not shipped."""
-        return _t.cast('_models.Order', self._client.call(_ep.ORDERS_CANCEL_ORDER, {'order_id': order_id}, body))
-
-    def pay_order(self, *, order_id: _uuid.UUID, idempotency_key: str, body: _models.CardPayment | _models.BankTransfer | _models.WalletPayment) -> _models.Payment:
-        """Pay for an order.
-
-        Args:
-            idempotency_key: Makes a retried POST safe; reuse the same key on every attempt.
-        """
-        return _t.cast('_models.Payment', self._client.call(_ep.ORDERS_PAY_ORDER, {'order_id': order_id, 'idempotency_key': idempotency_key}, body))
-
-    def download_invoice(self, *, order_id: _uuid.UUID) -> bytes:
-        """The order's invoice as a PDF."""
-        return _t.cast('bytes', self._client.call(_ep.ORDERS_DOWNLOAD_INVOICE, {'order_id': order_id}, None))
-
-
-class CustomersApi:
-    """Accounts, addresses and sign-in."""
-
-    def __init__(self, client: _http.SyncClient) -> None:
-        self._client = client
-
-    def register_customer(self, *, body: _models.CustomerRegistration | dict[str, _t.Any]) -> _models.Customer:
-        """Sign up."""
-        return _t.cast('_models.Customer', self._client.call(_ep.CUSTOMERS_REGISTER_CUSTOMER, {}, body))
-
-    def get_current_customer(self) -> _models.Customer:
-        """The signed-in customer."""
-        return _t.cast('_models.Customer', self._client.call(_ep.CUSTOMERS_GET_CURRENT_CUSTOMER, {}, None))
-
-    def update_current_customer(self, *, body: _models.CustomerUpdate | dict[str, _t.Any]) -> _models.Customer:
-        """Change the signed-in customer's profile."""
-        return _t.cast('_models.Customer', self._client.call(_ep.CUSTOMERS_UPDATE_CURRENT_CUSTOMER, {}, body))
-
-    def list_addresses(self, *, customer_id: _uuid.UUID) -> list[_models.Address]:
-        """Saved addresses."""
-        return _t.cast('list[_models.Address]', self._client.call(_ep.CUSTOMERS_LIST_ADDRESSES, {'customer_id': customer_id}, None))
-
-    def replace_addresses(self, *, customer_id: _uuid.UUID, body: list[_models.Address]) -> list[_models.Address]:
-        """Replace the saved addresses."""
-        return _t.cast('list[_models.Address]', self._client.call(_ep.CUSTOMERS_REPLACE_ADDRESSES, {'customer_id': customer_id}, body))
-
-    def set_preferences(self, *, customer_id: _uuid.UUID, body: _models.Preferences | dict[str, _t.Any]) -> _models.Preferences:
-        """Replace the customer's preferences."""
-        return _t.cast('_models.Preferences', self._client.call(_ep.CUSTOMERS_SET_PREFERENCES, {'customer_id': customer_id}, body))
-
-    def issue_token(self, *, body: _models.IssueTokenRequest | dict[str, _t.Any]) -> _models.TokenResponse:
-        """Exchange client credentials or a refresh token for an access token."""
-        return _t.cast('_models.TokenResponse', self._client.call(_ep.CUSTOMERS_ISSUE_TOKEN, {}, body))
-
-
-class FilesApi:
-    """Uploaded files and their contents."""
-
-    def __init__(self, client: _http.SyncClient) -> None:
-        self._client = client
-
-    def upload_file(self, *, body: _models.UploadFileRequest | dict[str, _t.Any]) -> _models.FileInfo:
-        """Upload a file with its description and attachments."""
-        return _t.cast('_models.FileInfo', self._client.call(_ep.FILES_UPLOAD_FILE, {}, body))
-
-    def get_file(self, *, file_id: _uuid.UUID) -> _models.FileInfo:
-        """A file's metadata."""
-        return _t.cast('_models.FileInfo', self._client.call(_ep.FILES_GET_FILE, {'file_id': file_id}, None))
-
-    def delete_files_file_id(self, *, file_id: _uuid.UUID) -> None:
-        """Delete a file."""
-        self._client.call(_ep.FILES_DELETE_FILES_FILE_ID, {'file_id': file_id}, None)
-
-    def download_file(self, *, file_id: _uuid.UUID) -> bytes:
-        """A file's bytes."""
-        return _t.cast('bytes', self._client.call(_ep.FILES_DOWNLOAD_FILE, {'file_id': file_id}, None))
-
-    def replace_file_content(self, *, file_id: _uuid.UUID, body: bytes | _t.BinaryIO) -> None:
-        """Replace a file's bytes."""
-        self._client.call(_ep.FILES_REPLACE_FILE_CONTENT, {'file_id': file_id}, body)
-
-
-class AdminApi:
-    """Operator-only endpoints."""
-
-    def __init__(self, client: _http.SyncClient) -> None:
-        self._client = client
-
-    def get_stats(self, *, day: _dt.date | None = None) -> _models.Stats:
-        """Counters for the operator dashboard."""
-        return _t.cast('_models.Stats', self._client.call(_ep.ADMIN_GET_STATS, {'day': day}, None))
-
-    def get_settings(self) -> dict[str, _t.Any]:
-        """Free-form runtime settings."""
-        return _t.cast('dict[str, _t.Any]', self._client.call(_ep.ADMIN_GET_SETTINGS, {}, None))
-
-    def replace_settings(self, *, body: dict[str, _t.Any]) -> None:
-        """Replace the runtime settings."""
-        self._client.call(_ep.ADMIN_REPLACE_SETTINGS, {}, body)
-
-    def list_audit_events(self, *, since: _dt.datetime, limit: int | None = None) -> list[_models.LoginEvent | _models.OrderEvent]:
-        """What operators and customers did.
-
-        Args:
-            limit: Page size.
-        """
-        return _t.cast('list[_models.LoginEvent | _models.OrderEvent]', self._client.call(_ep.ADMIN_LIST_AUDIT_EVENTS, {'since': since, 'limit': limit}, None))
 
 
 class Client(_http.SyncClient):
@@ -368,232 +145,45 @@ class Client(_http.SyncClient):
             },
             user_agent=_ep.USER_AGENT,
         )
-        self.catalog = CatalogApi(self)
-        self.orders = OrdersApi(self)
-        self.customers = CustomersApi(self)
-        self.files = FilesApi(self)
-        self.admin = AdminApi(self)
+
+    @_functools.cached_property
+    def catalog(self) -> _api_catalog.CatalogApi:
+        """Products, categories and reviews."""
+        from ._apis.catalog import CatalogApi
+
+        return CatalogApi(self)
+
+    @_functools.cached_property
+    def orders(self) -> _api_orders.OrdersApi:
+        """Orders, payments and invoices."""
+        from ._apis.orders import OrdersApi
+
+        return OrdersApi(self)
+
+    @_functools.cached_property
+    def customers(self) -> _api_customers.CustomersApi:
+        """Accounts, addresses and sign-in."""
+        from ._apis.customers import CustomersApi
+
+        return CustomersApi(self)
+
+    @_functools.cached_property
+    def files(self) -> _api_files.FilesApi:
+        """Uploaded files and their contents."""
+        from ._apis.files import FilesApi
+
+        return FilesApi(self)
+
+    @_functools.cached_property
+    def admin(self) -> _api_admin.AdminApi:
+        """Operator-only endpoints."""
+        from ._apis.admin import AdminApi
+
+        return AdminApi(self)
 
     def get_health(self) -> _models.Health:
         """Liveness probe."""
-        return _t.cast('_models.Health', self.call(_ep.GET_HEALTH, {}, None))
-
-
-class AsyncCatalogApi:
-    """Products, categories and reviews."""
-
-    def __init__(self, client: _http.AsyncClient) -> None:
-        self._client = client
-
-    async def list_products(self, *, tag: list[str] | None = None, ids: list[_uuid.UUID] | None = None, filter: _models.ProductFilter | None = None, sort: _models.ListProductsSort | None = None, limit: int | None = None, cursor: str | None = None) -> _models.ProductPage:
-        """List products, filtered and paged.
-
-        Args:
-            limit: Page size.
-            cursor: Opaque cursor from the previous page's `nextCursor`.
-        """
-        return _t.cast('_models.ProductPage', await self._client.call(_ep.CATALOG_LIST_PRODUCTS, {'tag': tag, 'ids': ids, 'filter': filter, 'sort': sort, 'limit': limit, 'cursor': cursor}, None))
-
-    async def create_product(self, *, idempotency_key: str, body: _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
-        """Create a product.
-
-        Args:
-            idempotency_key: Makes a retried POST safe; reuse the same key on every attempt.
-        """
-        return _t.cast('_models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard', await self._client.call(_ep.CATALOG_CREATE_PRODUCT, {'idempotency_key': idempotency_key}, body))
-
-    async def get_product(self, *, product_id: _uuid.UUID, shop_locale: str | None = None) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
-        """Fetch one product.
-
-        Args:
-            shop_locale: Locale for translated names, set by the storefront.
-        """
-        return _t.cast('_models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard', await self._client.call(_ep.CATALOG_GET_PRODUCT, {'product_id': product_id, 'shop_locale': shop_locale}, None))
-
-    async def delete_product(self, *, product_id: _uuid.UUID) -> None:
-        """Archive a product."""
-        await self._client.call(_ep.CATALOG_DELETE_PRODUCT, {'product_id': product_id}, None)
-
-    async def update_product(self, *, product_id: _uuid.UUID, body: _models.ProductPatch | dict[str, _t.Any]) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
-        """Change some fields of a product."""
-        return _t.cast('_models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard', await self._client.call(_ep.CATALOG_UPDATE_PRODUCT, {'product_id': product_id}, body))
-
-    async def list_reviews(self, *, product_id: _uuid.UUID, limit: int | None = None, cursor: str | None = None, page: int | None = None, min_rating: _models.StarRating | None = None) -> _models.ListReviewsResponse:
-        """Reviews of a product.
-
-        Args:
-            limit: Page size.
-            cursor: Opaque cursor from the previous page's `nextCursor`.
-            page: (deprecated) Page number from API v1; use `cursor` instead.
-        """
-        return _t.cast('_models.ListReviewsResponse', await self._client.call(_ep.CATALOG_LIST_REVIEWS, {'product_id': product_id, 'limit': limit, 'cursor': cursor, 'page': page, 'min_rating': min_rating}, None))
-
-    async def create_review(self, *, product_id: _uuid.UUID, body: _models.Review | dict[str, _t.Any]) -> _models.Review:
-        """Review a product."""
-        return _t.cast('_models.Review', await self._client.call(_ep.CATALOG_CREATE_REVIEW, {'product_id': product_id}, body))
-
-    async def get_review_thread(self, *, review_id: int, depth: int | None = None) -> _models.Thread:
-        """The discussion under a review (threads nest).
-
-        Args:
-            depth: How many levels of replies to expand.
-        """
-        return _t.cast('_models.Thread', await self._client.call(_ep.CATALOG_GET_REVIEW_THREAD, {'review_id': review_id, 'depth': depth}, None))
-
-    async def add_comment(self, *, review_id: int, body: _models.Comment | dict[str, _t.Any]) -> _models.Comment:
-        """Comment on a review, or reply to a comment."""
-        return _t.cast('_models.Comment', await self._client.call(_ep.CATALOG_ADD_COMMENT, {'review_id': review_id}, body))
-
-    async def list_categories(self) -> list[_models.Category]:
-        """The whole category tree."""
-        return _t.cast('list[_models.Category]', await self._client.call(_ep.CATALOG_LIST_CATEGORIES, {}, None))
-
-    async def get_category(self, *, category_id: int) -> _models.Category:
-        """One category and its subtree."""
-        return _t.cast('_models.Category', await self._client.call(_ep.CATALOG_GET_CATEGORY, {'category_id': category_id}, None))
-
-    async def search_catalog(self, *, q: str) -> _models.ProductPage:
-        """Full-text search (v1).
-
-        Superseded by `GET /products?filter[q]=...`; removed in 3.0.
-
-        Deprecated: this operation may be removed in a future version of the API.
-        """
-        return _t.cast('_models.ProductPage', await self._client.call(_ep.CATALOG_SEARCH_CATALOG, {'q': q}, None))
-
-
-class AsyncOrdersApi:
-    """Orders, payments and invoices."""
-
-    def __init__(self, client: _http.AsyncClient) -> None:
-        self._client = client
-
-    async def list_orders(self, *, status: list[_models.OrderStatus] | None = None, placed_after: _dt.datetime | None = None, limit: int | None = None, cursor: str | None = None) -> _models.OrderPage:
-        """The caller's orders.
-
-        Args:
-            limit: Page size.
-            cursor: Opaque cursor from the previous page's `nextCursor`.
-        """
-        return _t.cast('_models.OrderPage', await self._client.call(_ep.ORDERS_LIST_ORDERS, {'status': status, 'placed_after': placed_after, 'limit': limit, 'cursor': cursor}, None))
-
-    async def create_order(self, *, idempotency_key: str, body: _models.OrderInput | dict[str, _t.Any], x_request_id: _uuid.UUID | None = None) -> _models.Order:
-        """Place an order.
-
-        Args:
-            idempotency_key: Makes a retried POST safe; reuse the same key on every attempt.
-            x_request_id: Echoed in logs for tracing.
-        """
-        return _t.cast('_models.Order', await self._client.call(_ep.ORDERS_CREATE_ORDER, {'idempotency_key': idempotency_key, 'x_request_id': x_request_id}, body))
-
-    async def get_order(self, *, order_id: _uuid.UUID, if_none_match: str | None = None) -> _models.Order:
-        """Fetch one order."""
-        return _t.cast('_models.Order', await self._client.call(_ep.ORDERS_GET_ORDER, {'order_id': order_id, 'if_none_match': if_none_match}, None))
-
-    async def cancel_order(self, *, order_id: _uuid.UUID, body: _models.CancelOrderRequest | dict[str, _t.Any]) -> _models.Order:
-        """Cancel an order that has not shipped."""
-        return _t.cast('_models.Order', await self._client.call(_ep.ORDERS_CANCEL_ORDER, {'order_id': order_id}, body))
-
-    async def pay_order(self, *, order_id: _uuid.UUID, idempotency_key: str, body: _models.CardPayment | _models.BankTransfer | _models.WalletPayment) -> _models.Payment:
-        """Pay for an order.
-
-        Args:
-            idempotency_key: Makes a retried POST safe; reuse the same key on every attempt.
-        """
-        return _t.cast('_models.Payment', await self._client.call(_ep.ORDERS_PAY_ORDER, {'order_id': order_id, 'idempotency_key': idempotency_key}, body))
-
-    async def download_invoice(self, *, order_id: _uuid.UUID) -> bytes:
-        """The order's invoice as a PDF."""
-        return _t.cast('bytes', await self._client.call(_ep.ORDERS_DOWNLOAD_INVOICE, {'order_id': order_id}, None))
-
-
-class AsyncCustomersApi:
-    """Accounts, addresses and sign-in."""
-
-    def __init__(self, client: _http.AsyncClient) -> None:
-        self._client = client
-
-    async def register_customer(self, *, body: _models.CustomerRegistration | dict[str, _t.Any]) -> _models.Customer:
-        """Sign up."""
-        return _t.cast('_models.Customer', await self._client.call(_ep.CUSTOMERS_REGISTER_CUSTOMER, {}, body))
-
-    async def get_current_customer(self) -> _models.Customer:
-        """The signed-in customer."""
-        return _t.cast('_models.Customer', await self._client.call(_ep.CUSTOMERS_GET_CURRENT_CUSTOMER, {}, None))
-
-    async def update_current_customer(self, *, body: _models.CustomerUpdate | dict[str, _t.Any]) -> _models.Customer:
-        """Change the signed-in customer's profile."""
-        return _t.cast('_models.Customer', await self._client.call(_ep.CUSTOMERS_UPDATE_CURRENT_CUSTOMER, {}, body))
-
-    async def list_addresses(self, *, customer_id: _uuid.UUID) -> list[_models.Address]:
-        """Saved addresses."""
-        return _t.cast('list[_models.Address]', await self._client.call(_ep.CUSTOMERS_LIST_ADDRESSES, {'customer_id': customer_id}, None))
-
-    async def replace_addresses(self, *, customer_id: _uuid.UUID, body: list[_models.Address]) -> list[_models.Address]:
-        """Replace the saved addresses."""
-        return _t.cast('list[_models.Address]', await self._client.call(_ep.CUSTOMERS_REPLACE_ADDRESSES, {'customer_id': customer_id}, body))
-
-    async def set_preferences(self, *, customer_id: _uuid.UUID, body: _models.Preferences | dict[str, _t.Any]) -> _models.Preferences:
-        """Replace the customer's preferences."""
-        return _t.cast('_models.Preferences', await self._client.call(_ep.CUSTOMERS_SET_PREFERENCES, {'customer_id': customer_id}, body))
-
-    async def issue_token(self, *, body: _models.IssueTokenRequest | dict[str, _t.Any]) -> _models.TokenResponse:
-        """Exchange client credentials or a refresh token for an access token."""
-        return _t.cast('_models.TokenResponse', await self._client.call(_ep.CUSTOMERS_ISSUE_TOKEN, {}, body))
-
-
-class AsyncFilesApi:
-    """Uploaded files and their contents."""
-
-    def __init__(self, client: _http.AsyncClient) -> None:
-        self._client = client
-
-    async def upload_file(self, *, body: _models.UploadFileRequest | dict[str, _t.Any]) -> _models.FileInfo:
-        """Upload a file with its description and attachments."""
-        return _t.cast('_models.FileInfo', await self._client.call(_ep.FILES_UPLOAD_FILE, {}, body))
-
-    async def get_file(self, *, file_id: _uuid.UUID) -> _models.FileInfo:
-        """A file's metadata."""
-        return _t.cast('_models.FileInfo', await self._client.call(_ep.FILES_GET_FILE, {'file_id': file_id}, None))
-
-    async def delete_files_file_id(self, *, file_id: _uuid.UUID) -> None:
-        """Delete a file."""
-        await self._client.call(_ep.FILES_DELETE_FILES_FILE_ID, {'file_id': file_id}, None)
-
-    async def download_file(self, *, file_id: _uuid.UUID) -> bytes:
-        """A file's bytes."""
-        return _t.cast('bytes', await self._client.call(_ep.FILES_DOWNLOAD_FILE, {'file_id': file_id}, None))
-
-    async def replace_file_content(self, *, file_id: _uuid.UUID, body: bytes | _t.BinaryIO) -> None:
-        """Replace a file's bytes."""
-        await self._client.call(_ep.FILES_REPLACE_FILE_CONTENT, {'file_id': file_id}, body)
-
-
-class AsyncAdminApi:
-    """Operator-only endpoints."""
-
-    def __init__(self, client: _http.AsyncClient) -> None:
-        self._client = client
-
-    async def get_stats(self, *, day: _dt.date | None = None) -> _models.Stats:
-        """Counters for the operator dashboard."""
-        return _t.cast('_models.Stats', await self._client.call(_ep.ADMIN_GET_STATS, {'day': day}, None))
-
-    async def get_settings(self) -> dict[str, _t.Any]:
-        """Free-form runtime settings."""
-        return _t.cast('dict[str, _t.Any]', await self._client.call(_ep.ADMIN_GET_SETTINGS, {}, None))
-
-    async def replace_settings(self, *, body: dict[str, _t.Any]) -> None:
-        """Replace the runtime settings."""
-        await self._client.call(_ep.ADMIN_REPLACE_SETTINGS, {}, body)
-
-    async def list_audit_events(self, *, since: _dt.datetime, limit: int | None = None) -> list[_models.LoginEvent | _models.OrderEvent]:
-        """What operators and customers did.
-
-        Args:
-            limit: Page size.
-        """
-        return _t.cast('list[_models.LoginEvent | _models.OrderEvent]', await self._client.call(_ep.ADMIN_LIST_AUDIT_EVENTS, {'since': since, 'limit': limit}, None))
+        return _t.cast('_models.Health', self.call(_ep_default.GET_HEALTH, {}, None))
 
 
 class AsyncClient(_http.AsyncClient):
@@ -629,13 +219,42 @@ class AsyncClient(_http.AsyncClient):
             },
             user_agent=_ep.USER_AGENT,
         )
-        self.catalog = AsyncCatalogApi(self)
-        self.orders = AsyncOrdersApi(self)
-        self.customers = AsyncCustomersApi(self)
-        self.files = AsyncFilesApi(self)
-        self.admin = AsyncAdminApi(self)
+
+    @_functools.cached_property
+    def catalog(self) -> _api_catalog.AsyncCatalogApi:
+        """Products, categories and reviews."""
+        from ._apis.catalog import AsyncCatalogApi
+
+        return AsyncCatalogApi(self)
+
+    @_functools.cached_property
+    def orders(self) -> _api_orders.AsyncOrdersApi:
+        """Orders, payments and invoices."""
+        from ._apis.orders import AsyncOrdersApi
+
+        return AsyncOrdersApi(self)
+
+    @_functools.cached_property
+    def customers(self) -> _api_customers.AsyncCustomersApi:
+        """Accounts, addresses and sign-in."""
+        from ._apis.customers import AsyncCustomersApi
+
+        return AsyncCustomersApi(self)
+
+    @_functools.cached_property
+    def files(self) -> _api_files.AsyncFilesApi:
+        """Uploaded files and their contents."""
+        from ._apis.files import AsyncFilesApi
+
+        return AsyncFilesApi(self)
+
+    @_functools.cached_property
+    def admin(self) -> _api_admin.AsyncAdminApi:
+        """Operator-only endpoints."""
+        from ._apis.admin import AsyncAdminApi
+
+        return AsyncAdminApi(self)
 
     async def get_health(self) -> _models.Health:
         """Liveness probe."""
-        return _t.cast('_models.Health', await self.call(_ep.GET_HEALTH, {}, None))
-
+        return _t.cast('_models.Health', await self.call(_ep_default.GET_HEALTH, {}, None))

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import typing as _t
 
-from . import _endpoints as _ep
+from ._endpoints import admin as _ep_admin
+from ._endpoints import catalog as _ep_catalog
+from ._endpoints import customers as _ep_customers
+from ._endpoints import default as _ep_default
+from ._endpoints import files as _ep_files
+from ._endpoints import orders as _ep_orders
 from ._runtime import server as _server
 from ._runtime.server import NotImplementedOperation, ServiceError, current_request
+from ._services.admin import AdminService
+from ._services.catalog import CatalogService
+from ._services.customers import CustomersService
+from ._services.default import DefaultService
+from ._services.files import FilesService
+from ._services.orders import OrdersService
 
 if _t.TYPE_CHECKING:
-    import datetime as _dt
-    import uuid as _uuid
-
     import fastapi as _fastapi
-
-    from . import models as _models
 
 __all__ = [
     "AdminService",
@@ -33,216 +39,6 @@ __all__ = [
     "create_app",
     "current_request",
 ]
-
-
-class CatalogService:
-    """Products, categories and reviews."""
-
-    async def list_products(self, *, tag: list[str] | None = None, ids: list[_uuid.UUID] | None = None, filter: _models.ProductFilter | None = None, sort: _models.ListProductsSort | None = None, limit: int | None = None, cursor: str | None = None) -> _models.ProductPage:
-        """List products, filtered and paged.
-
-        Args:
-            limit: Page size.
-            cursor: Opaque cursor from the previous page's `nextCursor`.
-        """
-        raise NotImplementedOperation('list_products')
-
-    async def create_product(self, *, idempotency_key: str, body: _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
-        """Create a product.
-
-        Args:
-            idempotency_key: Makes a retried POST safe; reuse the same key on every attempt.
-        """
-        raise NotImplementedOperation('create_product')
-
-    async def get_product(self, *, product_id: _uuid.UUID, shop_locale: str | None = None) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
-        """Fetch one product.
-
-        Args:
-            shop_locale: Locale for translated names, set by the storefront.
-        """
-        raise NotImplementedOperation('get_product')
-
-    async def delete_product(self, *, product_id: _uuid.UUID) -> None:
-        """Archive a product."""
-        raise NotImplementedOperation('delete_product')
-
-    async def update_product(self, *, product_id: _uuid.UUID, body: _models.ProductPatch) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
-        """Change some fields of a product."""
-        raise NotImplementedOperation('update_product')
-
-    async def list_reviews(self, *, product_id: _uuid.UUID, limit: int | None = None, cursor: str | None = None, page: int | None = None, min_rating: _models.StarRating | None = None) -> _models.ListReviewsResponse:
-        """Reviews of a product.
-
-        Args:
-            limit: Page size.
-            cursor: Opaque cursor from the previous page's `nextCursor`.
-            page: (deprecated) Page number from API v1; use `cursor` instead.
-        """
-        raise NotImplementedOperation('list_reviews')
-
-    async def create_review(self, *, product_id: _uuid.UUID, body: _models.Review) -> _models.Review:
-        """Review a product."""
-        raise NotImplementedOperation('create_review')
-
-    async def get_review_thread(self, *, review_id: int, depth: int | None = None) -> _models.Thread:
-        """The discussion under a review (threads nest).
-
-        Args:
-            depth: How many levels of replies to expand.
-        """
-        raise NotImplementedOperation('get_review_thread')
-
-    async def add_comment(self, *, review_id: int, body: _models.Comment) -> _models.Comment:
-        """Comment on a review, or reply to a comment."""
-        raise NotImplementedOperation('add_comment')
-
-    async def list_categories(self) -> list[_models.Category]:
-        """The whole category tree."""
-        raise NotImplementedOperation('list_categories')
-
-    async def get_category(self, *, category_id: int) -> _models.Category:
-        """One category and its subtree."""
-        raise NotImplementedOperation('get_category')
-
-    async def search_catalog(self, *, q: str) -> _models.ProductPage:
-        """Full-text search (v1).
-
-        Superseded by `GET /products?filter[q]=...`; removed in 3.0.
-
-        Deprecated: this operation may be removed in a future version of the API.
-        """
-        raise NotImplementedOperation('search_catalog')
-
-
-class OrdersService:
-    """Orders, payments and invoices."""
-
-    async def list_orders(self, *, status: list[_models.OrderStatus] | None = None, placed_after: _dt.datetime | None = None, limit: int | None = None, cursor: str | None = None) -> _models.OrderPage:
-        """The caller's orders.
-
-        Args:
-            limit: Page size.
-            cursor: Opaque cursor from the previous page's `nextCursor`.
-        """
-        raise NotImplementedOperation('list_orders')
-
-    async def create_order(self, *, idempotency_key: str, body: _models.OrderInput, x_request_id: _uuid.UUID | None = None) -> _models.Order:
-        """Place an order.
-
-        Args:
-            idempotency_key: Makes a retried POST safe; reuse the same key on every attempt.
-            x_request_id: Echoed in logs for tracing.
-        """
-        raise NotImplementedOperation('create_order')
-
-    async def get_order(self, *, order_id: _uuid.UUID, if_none_match: str | None = None) -> _models.Order:
-        """Fetch one order."""
-        raise NotImplementedOperation('get_order')
-
-    async def cancel_order(self, *, order_id: _uuid.UUID, body: _models.CancelOrderRequest) -> _models.Order:
-        """Cancel an order that has not shipped."""
-        raise NotImplementedOperation('cancel_order')
-
-    async def pay_order(self, *, order_id: _uuid.UUID, idempotency_key: str, body: _models.CardPayment | _models.BankTransfer | _models.WalletPayment) -> _models.Payment:
-        """Pay for an order.
-
-        Args:
-            idempotency_key: Makes a retried POST safe; reuse the same key on every attempt.
-        """
-        raise NotImplementedOperation('pay_order')
-
-    async def download_invoice(self, *, order_id: _uuid.UUID) -> bytes:
-        """The order's invoice as a PDF."""
-        raise NotImplementedOperation('download_invoice')
-
-
-class CustomersService:
-    """Accounts, addresses and sign-in."""
-
-    async def register_customer(self, *, body: _models.CustomerRegistration) -> _models.Customer:
-        """Sign up."""
-        raise NotImplementedOperation('register_customer')
-
-    async def get_current_customer(self) -> _models.Customer:
-        """The signed-in customer."""
-        raise NotImplementedOperation('get_current_customer')
-
-    async def update_current_customer(self, *, body: _models.CustomerUpdate) -> _models.Customer:
-        """Change the signed-in customer's profile."""
-        raise NotImplementedOperation('update_current_customer')
-
-    async def list_addresses(self, *, customer_id: _uuid.UUID) -> list[_models.Address]:
-        """Saved addresses."""
-        raise NotImplementedOperation('list_addresses')
-
-    async def replace_addresses(self, *, customer_id: _uuid.UUID, body: list[_models.Address]) -> list[_models.Address]:
-        """Replace the saved addresses."""
-        raise NotImplementedOperation('replace_addresses')
-
-    async def set_preferences(self, *, customer_id: _uuid.UUID, body: _models.Preferences) -> _models.Preferences:
-        """Replace the customer's preferences."""
-        raise NotImplementedOperation('set_preferences')
-
-    async def issue_token(self, *, body: _models.IssueTokenRequest) -> _models.TokenResponse:
-        """Exchange client credentials or a refresh token for an access token."""
-        raise NotImplementedOperation('issue_token')
-
-
-class FilesService:
-    """Uploaded files and their contents."""
-
-    async def upload_file(self, *, body: _models.UploadFileRequest) -> _models.FileInfo:
-        """Upload a file with its description and attachments."""
-        raise NotImplementedOperation('upload_file')
-
-    async def get_file(self, *, file_id: _uuid.UUID) -> _models.FileInfo:
-        """A file's metadata."""
-        raise NotImplementedOperation('get_file')
-
-    async def delete_files_file_id(self, *, file_id: _uuid.UUID) -> None:
-        """Delete a file."""
-        raise NotImplementedOperation('delete_files_file_id')
-
-    async def download_file(self, *, file_id: _uuid.UUID) -> bytes:
-        """A file's bytes."""
-        raise NotImplementedOperation('download_file')
-
-    async def replace_file_content(self, *, file_id: _uuid.UUID, body: bytes) -> None:
-        """Replace a file's bytes."""
-        raise NotImplementedOperation('replace_file_content')
-
-
-class AdminService:
-    """Operator-only endpoints."""
-
-    async def get_stats(self, *, day: _dt.date | None = None) -> _models.Stats:
-        """Counters for the operator dashboard."""
-        raise NotImplementedOperation('get_stats')
-
-    async def get_settings(self) -> dict[str, _t.Any]:
-        """Free-form runtime settings."""
-        raise NotImplementedOperation('get_settings')
-
-    async def replace_settings(self, *, body: dict[str, _t.Any]) -> None:
-        """Replace the runtime settings."""
-        raise NotImplementedOperation('replace_settings')
-
-    async def list_audit_events(self, *, since: _dt.datetime, limit: int | None = None) -> list[_models.LoginEvent | _models.OrderEvent]:
-        """What operators and customers did.
-
-        Args:
-            limit: Page size.
-        """
-        raise NotImplementedOperation('list_audit_events')
-
-
-class DefaultService:
-    """Operations without a tag."""
-
-    async def get_health(self) -> _models.Health:
-        """Liveness probe."""
-        raise NotImplementedOperation('get_health')
 
 
 def create_app(
@@ -259,40 +55,40 @@ def create_app(
         title='Shop API',
         version='2.3.0',
         routes=(
-            (_ep.CATALOG_LIST_PRODUCTS, catalog, 'list_products'),
-            (_ep.CATALOG_CREATE_PRODUCT, catalog, 'create_product'),
-            (_ep.CATALOG_GET_PRODUCT, catalog, 'get_product'),
-            (_ep.CATALOG_DELETE_PRODUCT, catalog, 'delete_product'),
-            (_ep.CATALOG_UPDATE_PRODUCT, catalog, 'update_product'),
-            (_ep.CATALOG_LIST_REVIEWS, catalog, 'list_reviews'),
-            (_ep.CATALOG_CREATE_REVIEW, catalog, 'create_review'),
-            (_ep.CATALOG_GET_REVIEW_THREAD, catalog, 'get_review_thread'),
-            (_ep.CATALOG_ADD_COMMENT, catalog, 'add_comment'),
-            (_ep.CATALOG_LIST_CATEGORIES, catalog, 'list_categories'),
-            (_ep.CATALOG_GET_CATEGORY, catalog, 'get_category'),
-            (_ep.CATALOG_SEARCH_CATALOG, catalog, 'search_catalog'),
-            (_ep.ORDERS_LIST_ORDERS, orders, 'list_orders'),
-            (_ep.ORDERS_CREATE_ORDER, orders, 'create_order'),
-            (_ep.ORDERS_GET_ORDER, orders, 'get_order'),
-            (_ep.ORDERS_CANCEL_ORDER, orders, 'cancel_order'),
-            (_ep.ORDERS_PAY_ORDER, orders, 'pay_order'),
-            (_ep.ORDERS_DOWNLOAD_INVOICE, orders, 'download_invoice'),
-            (_ep.CUSTOMERS_REGISTER_CUSTOMER, customers, 'register_customer'),
-            (_ep.CUSTOMERS_GET_CURRENT_CUSTOMER, customers, 'get_current_customer'),
-            (_ep.CUSTOMERS_UPDATE_CURRENT_CUSTOMER, customers, 'update_current_customer'),
-            (_ep.CUSTOMERS_LIST_ADDRESSES, customers, 'list_addresses'),
-            (_ep.CUSTOMERS_REPLACE_ADDRESSES, customers, 'replace_addresses'),
-            (_ep.CUSTOMERS_SET_PREFERENCES, customers, 'set_preferences'),
-            (_ep.CUSTOMERS_ISSUE_TOKEN, customers, 'issue_token'),
-            (_ep.FILES_UPLOAD_FILE, files, 'upload_file'),
-            (_ep.FILES_GET_FILE, files, 'get_file'),
-            (_ep.FILES_DELETE_FILES_FILE_ID, files, 'delete_files_file_id'),
-            (_ep.FILES_DOWNLOAD_FILE, files, 'download_file'),
-            (_ep.FILES_REPLACE_FILE_CONTENT, files, 'replace_file_content'),
-            (_ep.ADMIN_GET_STATS, admin, 'get_stats'),
-            (_ep.ADMIN_GET_SETTINGS, admin, 'get_settings'),
-            (_ep.ADMIN_REPLACE_SETTINGS, admin, 'replace_settings'),
-            (_ep.ADMIN_LIST_AUDIT_EVENTS, admin, 'list_audit_events'),
-            (_ep.GET_HEALTH, default, 'get_health'),
+            (_ep_catalog.LIST_PRODUCTS, catalog, 'list_products'),
+            (_ep_catalog.CREATE_PRODUCT, catalog, 'create_product'),
+            (_ep_catalog.GET_PRODUCT, catalog, 'get_product'),
+            (_ep_catalog.DELETE_PRODUCT, catalog, 'delete_product'),
+            (_ep_catalog.UPDATE_PRODUCT, catalog, 'update_product'),
+            (_ep_catalog.LIST_REVIEWS, catalog, 'list_reviews'),
+            (_ep_catalog.CREATE_REVIEW, catalog, 'create_review'),
+            (_ep_catalog.GET_REVIEW_THREAD, catalog, 'get_review_thread'),
+            (_ep_catalog.ADD_COMMENT, catalog, 'add_comment'),
+            (_ep_catalog.LIST_CATEGORIES, catalog, 'list_categories'),
+            (_ep_catalog.GET_CATEGORY, catalog, 'get_category'),
+            (_ep_catalog.SEARCH_CATALOG, catalog, 'search_catalog'),
+            (_ep_orders.LIST_ORDERS, orders, 'list_orders'),
+            (_ep_orders.CREATE_ORDER, orders, 'create_order'),
+            (_ep_orders.GET_ORDER, orders, 'get_order'),
+            (_ep_orders.CANCEL_ORDER, orders, 'cancel_order'),
+            (_ep_orders.PAY_ORDER, orders, 'pay_order'),
+            (_ep_orders.DOWNLOAD_INVOICE, orders, 'download_invoice'),
+            (_ep_customers.REGISTER_CUSTOMER, customers, 'register_customer'),
+            (_ep_customers.GET_CURRENT_CUSTOMER, customers, 'get_current_customer'),
+            (_ep_customers.UPDATE_CURRENT_CUSTOMER, customers, 'update_current_customer'),
+            (_ep_customers.LIST_ADDRESSES, customers, 'list_addresses'),
+            (_ep_customers.REPLACE_ADDRESSES, customers, 'replace_addresses'),
+            (_ep_customers.SET_PREFERENCES, customers, 'set_preferences'),
+            (_ep_customers.ISSUE_TOKEN, customers, 'issue_token'),
+            (_ep_files.UPLOAD_FILE, files, 'upload_file'),
+            (_ep_files.GET_FILE, files, 'get_file'),
+            (_ep_files.DELETE_FILES_FILE_ID, files, 'delete_files_file_id'),
+            (_ep_files.DOWNLOAD_FILE, files, 'download_file'),
+            (_ep_files.REPLACE_FILE_CONTENT, files, 'replace_file_content'),
+            (_ep_admin.GET_STATS, admin, 'get_stats'),
+            (_ep_admin.GET_SETTINGS, admin, 'get_settings'),
+            (_ep_admin.REPLACE_SETTINGS, admin, 'replace_settings'),
+            (_ep_admin.LIST_AUDIT_EVENTS, admin, 'list_audit_events'),
+            (_ep_default.GET_HEALTH, default, 'get_health'),
         ),
     )
