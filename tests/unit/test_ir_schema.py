@@ -403,6 +403,7 @@ def full_api() -> ir.Api:
         idempotency_header="Idempotency-Key",
         timeout=2.5,
         retry=ir.RetrySpec(max_attempts=5, base_delay=0.1, max_delay=3),
+        circuit_breaker=ir.CircuitBreakerSpec(failure_rate=0.25, window=50, min_calls=10, open_seconds=5.0, half_open_probes=2),
         span=span("/paths/~1pets~1{petId}/get", 40, 7),
     )
     upload = ir.Operation(
@@ -417,7 +418,8 @@ def full_api() -> ir.Api:
             span=span(),
         ),
         security=(),
-        retry=ir.RetrySpec(),
+        retry=ir.RetrySpec(enabled=False),
+        circuit_breaker=ir.CircuitBreakerSpec(enabled=False),
         span=span(),
     )
     ping = ir.Operation(id="ping", method="HEAD", path="/ping", span=span())  # security None

@@ -195,7 +195,7 @@ class _OpenApiFrontend:
             (p.name for p in parameters if p.location is ir.ParamLocation.HEADER and p.name.lower() in _IDEMPOTENCY_HEADERS),
             None,
         )
-        declared_idempotent = node.get("x-wiregen-idempotent")
+        declared_idempotent = self._extension(node, "x-wiregen-idempotent")
         idempotent = method.upper() in _IDEMPOTENT_METHODS or idempotency_header is not None
         if isinstance(declared_idempotent, bool):
             idempotent = declared_idempotent
@@ -213,10 +213,15 @@ class _OpenApiFrontend:
             deprecated=node.get("deprecated") is True,
             idempotent=idempotent,
             idempotency_header=idempotency_header,
-            timeout=_positive(node.get("x-wiregen-timeout", self._root.node.get("x-wiregen-timeout"))),
-            retry=_retry(node.get("x-wiregen-retry", self._root.node.get("x-wiregen-retry"))),
+            timeout=_positive(self._extension(node, "x-wiregen-timeout")),
+            retry=_retry(self._extension(node, "x-wiregen-retry")),
+            circuit_breaker=_circuit_breaker(self._extension(node, "x-wiregen-circuit-breaker")),
             span=loc.span,
         )
+
+    def _extension(self, operation: Mapping[str, Any], name: str) -> Any:
+        """An ``x-wiregen-*`` setting: the operation's own, else the document's."""
+        return operation[name] if name in operation else self._root.node.get(name)
 
     def _parameters(self, item: Loc, op: Loc, op_id: str) -> tuple[ir.Parameter, ...]:
         by_key: dict[tuple[str, str], Loc] = {}
@@ -382,14 +387,39 @@ def _positive(value: Any) -> float | None:
 
 
 def _retry(value: Any) -> ir.RetrySpec | None:
+    if value is False:
+        return ir.RetrySpec(enabled=False)
     if not isinstance(value, Mapping):
         return None
-    attempts = value.get("max_attempts", value.get("maxAttempts"))
     return ir.RetrySpec(
-        max_attempts=attempts if isinstance(attempts, int) and not isinstance(attempts, bool) and attempts > 0 else None,
-        base_delay=_positive(value.get("base_delay", value.get("baseDelay"))),
-        max_delay=_positive(value.get("max_delay", value.get("maxDelay"))),
+        max_attempts=_count(_setting(value, "max_attempts")),
+        base_delay=_positive(_setting(value, "base_delay")),
+        max_delay=_positive(_setting(value, "max_delay")),
     )
+
+
+def _circuit_breaker(value: Any) -> ir.CircuitBreakerSpec | None:
+    if value is False:
+        return ir.CircuitBreakerSpec(enabled=False)
+    if not isinstance(value, Mapping):
+        return None
+    rate = _positive(_setting(value, "failure_rate"))
+    return ir.CircuitBreakerSpec(
+        failure_rate=rate if rate is not None and rate <= 1 else None,
+        window=_count(_setting(value, "window")),
+        min_calls=_count(_setting(value, "min_calls")),
+        open_seconds=_positive(_setting(value, "open_seconds")),
+        half_open_probes=_count(_setting(value, "half_open_probes")),
+    )
+
+
+def _setting(value: Mapping[str, Any], name: str) -> Any:
+    """One setting of an extension (validated against schemas/extensions.schema.json)."""
+    return value.get(name)
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def path_parameters(path: str) -> list[str]:

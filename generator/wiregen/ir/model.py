@@ -300,9 +300,23 @@ SecurityRequirement: TypeAlias = tuple[str, ...]
 class RetrySpec:
     """Retry settings a spec asks for (``x-wiregen-retry``); None fields keep defaults."""
 
+    enabled: bool = True
+    """``x-wiregen-retry: false`` switches retries off for the operation."""
     max_attempts: int | None = None
     base_delay: float | None = None
     max_delay: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CircuitBreakerSpec:
+    """Circuit breaker settings a spec asks for (``x-wiregen-circuit-breaker``)."""
+
+    enabled: bool = True
+    failure_rate: float | None = None
+    window: int | None = None
+    min_calls: int | None = None
+    open_seconds: float | None = None
+    half_open_probes: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -325,7 +339,9 @@ class Operation:
     idempotent: bool = False
     idempotency_header: str | None = None
     timeout: float | None = None
+    """Deadline of one call in seconds (``x-wiregen-timeout``), all attempts included."""
     retry: RetrySpec | None = None
+    circuit_breaker: CircuitBreakerSpec | None = None
     span: SourceSpan
 
 

@@ -110,6 +110,8 @@ CLASS_RESERVED = frozenset(
         "ZeroDivisionError",
         # names of the generated package's own public API
         "ApiError", "UnexpectedStatusError", "ServiceError", "Client", "AsyncClient", "WireModel",
-        "Binary", "BaseModel", "RootModel",
+        "Binary", "BaseModel", "RootModel", "BulkheadFullError", "BulkheadPolicy", "CircuitBreakerPolicy",
+        "CircuitOpenError", "DeadlineExceededError", "ResilienceError", "RetryPolicy", "TransportError",
+        "NotImplementedOperation", "Base64Data",
     }
 )

@@ -14,6 +14,7 @@ from typing import Any
 from wiregen.diagnostics import Diagnostic, Severity, SourceSpan, error
 from wiregen.load import Document, Workspace
 from wiregen.validate import schemas
+from wiregen.validate.extensions import check_extensions
 from wiregen.validate.operations import check_operations
 from wiregen.validate.refs import check_documents
 from wiregen.validate.structural import structural_errors
@@ -145,6 +146,7 @@ def validate_openapi(doc: Document, ws: Workspace) -> list[Diagnostic]:
             check_documents(doc, ws)
             + check_operations(doc, ws, version)
             + _duplicate_tags(doc, rejected)
+            + check_extensions(doc)
         )
         found += structural + _capped([d for d in semantic if not _covered(d, rejected)])
     spans = ws.locate_all([d.span for d in found if d.span is not None])
