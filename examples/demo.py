@@ -51,7 +51,7 @@ def main() -> None:
             return list(self.pets.values())[: limit or None]
 
         async def create_pet(self, *, body: models.NewPet) -> models.Pet:
-            pet = models.Pet(**body.model_dump(), id=len(self.pets) + 1)
+            pet = models.Pet(**body.model_dump(exclude_unset=True), id=len(self.pets) + 1)
             self.pets[pet.id or 0] = pet
             return pet
 
