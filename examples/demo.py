@@ -39,9 +39,9 @@ def serve(app: Any) -> tuple[uvicorn.Server, str]:
 def main() -> None:
     generate()
     sys.path.insert(0, str(ROOT / "examples" / "generated" / "petstore"))
-    from petstore import __api_version__, models  # noqa: PLC0415 (generated just above)
-    from petstore.client import AsyncClient, Client, GetPetNotFoundError  # noqa: PLC0415
-    from petstore.server import PetsService, ServiceError, create_app  # noqa: PLC0415
+    from petstore import __api_version__, models
+    from petstore.client import AsyncClient, Client, GetPetNotFoundError
+    from petstore.server import PetsService, ServiceError, create_app
 
     class InMemoryPets(PetsService):
         def __init__(self) -> None:

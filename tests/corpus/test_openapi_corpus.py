@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.corpus.conftest import corpus_files, require_corpus
+
 from wiregen.diagnostics import Severity
 from wiregen.emit import emit
 from wiregen.pipeline import GenerateRequest, generate

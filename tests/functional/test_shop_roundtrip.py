@@ -20,7 +20,6 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
-
 from tests.support.generation import EXAMPLES, generate_into, import_generated
 from tests.support.servers import serve
 

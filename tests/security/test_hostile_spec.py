@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.support.generation import generate_into, import_generated
 
 TRIPWIRE = "wiregen_pwned_marker"

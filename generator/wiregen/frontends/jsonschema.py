@@ -204,10 +204,8 @@ class SchemaConverter:
         parts = node.get("allOf")
         if not isinstance(parts, list):
             return False
-        if len(parts) == 1 and not any(k in node for k in _OBJECT_KEYWORDS):
-            # `allOf: [$ref]` is how 3.0 specs attach a description or nullable to a ref.
-            return False
-        return True
+        # `allOf: [$ref]` alone is how 3.0 specs attach a description or nullable to a ref.
+        return len(parts) != 1 or any(k in node for k in _OBJECT_KEYWORDS)
 
     def _object_def(self, loc: Loc, name: str, doc: str, deprecated: bool) -> ir.ObjectDef:
         merged = self._merge(loc, set())

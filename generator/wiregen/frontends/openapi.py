@@ -128,13 +128,13 @@ class _OpenApiFrontend:
             if not isinstance(node, Mapping):
                 continue
             try:
-                kind = ir.SecurityKind(node.get("type"))
+                kind = ir.SecurityKind(str(node.get("type")))
             except ValueError:
                 continue
             location = None
             if kind is ir.SecurityKind.API_KEY:
                 try:
-                    location = ir.ParamLocation(node.get("in"))
+                    location = ir.ParamLocation(str(node.get("in")))
                 except ValueError:
                     continue
             scheme = node.get("scheme")

@@ -93,15 +93,23 @@ def _map_operation(
 _T = TypeVar("_T")
 
 
+def _same_items(value: object, current: object) -> bool:
+    return (
+        isinstance(value, tuple)
+        and isinstance(current, tuple)
+        and len(value) == len(current)
+        and all(a is b for a, b in zip(value, current, strict=True))
+    )
+
+
 def _keep_or_replace(node: _T, **changes: object) -> _T:
     """``node`` itself when every change is the value it already has (compared by identity)."""
     for name, value in changes.items():
         current = getattr(node, name)
         if value is current:
             continue
-        if isinstance(value, tuple) and isinstance(current, tuple) and len(value) == len(current):
-            if all(a is b for a, b in zip(value, current, strict=True)):
-                continue
+        if _same_items(value, current):
+            continue
         return replace(node, **changes)  # type: ignore[type-var]
     return node
 

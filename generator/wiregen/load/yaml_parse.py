@@ -35,8 +35,8 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wiregen.diagnostics import Abort, SourceSpan, error
-from wiregen.load import limits
 from wiregen.gcpause import paused_gc
+from wiregen.load import limits
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"

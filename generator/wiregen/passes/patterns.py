@@ -19,11 +19,12 @@ def apply(api: ir.Api) -> tuple[ir.Api, list[Diagnostic]]:
     dropped: set[str] = set()
 
     def check(expr: ir.TypeExpr) -> ir.TypeExpr:
-        if isinstance(expr, ir.Primitive) and expr.constraints.pattern is not None:
-            if not _compiles(expr.constraints.pattern):
-                dropped.add(expr.constraints.pattern)
-                return replace(expr, constraints=replace(expr.constraints, pattern=None))
-        return expr
+        pattern = expr.constraints.pattern if isinstance(expr, ir.Primitive) else None
+        if pattern is None or _compiles(pattern):
+            return expr
+        dropped.add(pattern)
+        assert isinstance(expr, ir.Primitive)
+        return replace(expr, constraints=replace(expr.constraints, pattern=None))
 
     api = map_types(api, check)
     diagnostics = [

@@ -215,14 +215,9 @@ def _default(value: object, expr: ir.TypeExpr, definitions: dict[str, ir.TypeDef
     """A default as a Python value of the field's type (the defaults pass made sure it fits)."""
     candidates = expr.variants if isinstance(expr, ir.Union) else (expr,)
     for candidate in candidates:
-        if isinstance(candidate, ir.Primitive) and candidate.format in _CONSTRUCTORS and not isinstance(value, bool):
-            if isinstance(value, str) or (candidate.format == "decimal" and isinstance(value, int | float)):
-                constructor = _CONSTRUCTORS[candidate.format]
-                renderer.used.add(constructor[: constructor.index(".") + 1])
-                text = str(value)
-                # Decimal(0) rather than Decimal("0"): an integral value needs no string.
-                argument = text if candidate.format == "decimal" and text.lstrip("-").isdigit() else literal(text)
-                return f"{constructor}({argument})"
+        constructed = _constructed(value, candidate, renderer)
+        if constructed is not None:
+            return constructed
     for candidate in candidates:
         if isinstance(candidate, ir.Literal) and candidate.value == value:
             return renderer.literal_value(candidate)
@@ -233,6 +228,21 @@ def _default(value: object, expr: ir.TypeExpr, definitions: dict[str, ir.TypeDef
                     if member.value == value and type(member.value) is type(value):
                         return f"{renderer.class_name(definition.id)}.{member.py_name}"
     return literal(value)
+
+
+def _constructed(value: object, expr: ir.TypeExpr, renderer: TypeRenderer) -> str | None:
+    """``_dt.date.fromisoformat("...")``, ``_decimal.Decimal(0)``…: a default of a format
+    with its own Python type, or None when ``expr`` is not such a format."""
+    if not isinstance(expr, ir.Primitive) or expr.format not in _CONSTRUCTORS or isinstance(value, bool):
+        return None
+    if not (isinstance(value, str) or (expr.format == "decimal" and isinstance(value, int | float))):
+        return None
+    constructor = _CONSTRUCTORS[expr.format]
+    renderer.used.add(constructor[: constructor.index(".") + 1])
+    text = str(value)
+    # Decimal(0) rather than Decimal("0"): an integral value needs no string (ruff FURB157).
+    argument = text if expr.format == "decimal" and text.lstrip("-").isdigit() else literal(text)
+    return f"{constructor}({argument})"
 
 
 def _root(definition: ir.AliasDef, renderer: TypeRenderer) -> ClassView:

@@ -11,8 +11,8 @@ against JSON Schema 2020-12 plus the OAS vocabulary in the same single pass.
 from __future__ import annotations
 
 import functools
-import json
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
