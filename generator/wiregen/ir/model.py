@@ -75,6 +75,8 @@ class Map:
     """An object used as a dictionary: string keys, values of one type."""
 
     values: TypeExpr
+    keys: Primitive | None = None
+    """Type of the keys when they are not strings (protobuf maps: integers, booleans)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +140,10 @@ class Field:
     number: int | None = None
     """Field number on the wire (protobuf)."""
     span: SourceSpan
+    oneof: str = ""
+    """Name of the protobuf ``oneof`` the field is a member of; empty otherwise."""
+    presence: bool = False
+    """Whether "not set" is distinct from the default value (protobuf explicit presence)."""
 
 
 class ExtraPolicy(enum.StrEnum):
@@ -161,6 +167,8 @@ class ObjectDef:
     doc: str = ""
     deprecated: bool = False
     span: SourceSpan
+    source_file: str = ""
+    """The .proto file (as imported, e.g. ``a/v1/x.proto``) that defines it; empty otherwise."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,6 +176,9 @@ class EnumMember:
     value: str | int | float | bool
     py_name: str = ""
     doc: str = ""
+    name: str = ""
+    """The member's own name where the spec gives one (protobuf); empty otherwise."""
+    deprecated: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +192,8 @@ class EnumDef:
     doc: str = ""
     deprecated: bool = False
     span: SourceSpan
+    source_file: str = ""
+    """The .proto file (as imported) that defines it; empty otherwise."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -343,6 +356,12 @@ class Operation:
     retry: RetrySpec | None = None
     circuit_breaker: CircuitBreakerSpec | None = None
     span: SourceSpan
+    client_streaming: bool = False
+    """RPCs: the client sends a stream of request messages."""
+    server_streaming: bool = False
+    """RPCs: the server answers with a stream of response messages."""
+    idempotency_level: str = ""
+    """RPCs: protobuf's ``idempotency_level`` (``NO_SIDE_EFFECTS``, ``IDEMPOTENT``) or empty."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -357,6 +376,9 @@ class Service:
     class_name: str = ""
     """PascalCase base for class names (``<X>Api``, ``<X>Service``)."""
     doc: str = ""
+    package: str = ""
+    """RPC services: the protobuf package (``a.b.v1``); ``name`` is then the full name."""
+    deprecated: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
