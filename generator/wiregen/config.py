@@ -54,15 +54,23 @@ class Job:
     options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     spec_display: str | None = None
     """The spec as the user wrote it; what generated headers and messages show."""
+    templates: Path | None = None
+    """A directory of template overrides: a file at the same relative path as one of
+    ours (``models/models.py.j2``) replaces it."""
 
     def to_request(self) -> GenerateRequest:
+        options = self.options
+        if self.templates is not None:
+            # The pipeline reads overrides from options["templates"]; an explicit
+            # `templates` wins over one written inside the free-form options table.
+            options = MappingProxyType({**options, "templates": self.templates})
         return GenerateRequest(
             spec=self.spec,
             package=self.package,
             targets=self.targets,
             allow_remote_refs=self.allow_remote_refs,
             spec_display=self.spec_display,
-            options=self.options,
+            options=options,
         )
 
 
@@ -242,6 +250,7 @@ def _jobs(
 ) -> tuple[Job, ...]:
     """Jobs from a schema-valid table, plus the rules the schema cannot state."""
     default_remote = bool(table.get("allow-remote-refs", False))
+    default_templates = table.get("templates")
     jobs: list[Job] = []
     outputs: dict[str, int] = {}
     for index, raw in enumerate(table["jobs"]):
@@ -273,9 +282,16 @@ def _jobs(
                 allow_remote_refs=bool(raw.get("allow-remote-refs", default_remote)),
                 include=tuple(root / entry for entry in raw.get("include", ())),
                 options=_frozen_table(raw.get("options", {})),
+                templates=_templates(raw.get("templates", default_templates), root),
             )
         )
     return tuple(jobs)
+
+
+def _templates(value: str | None, root: Path) -> Path | None:
+    # Relative to the pyproject.toml like every other path here, not to the working
+    # directory, so `wiregen generate` means the same from any subdirectory.
+    return None if value is None else root / value
 
 
 def _targets(
