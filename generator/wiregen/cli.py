@@ -1,17 +1,23 @@
 """The ``wiregen`` command: a thin adapter from arguments and config to the pure core.
 
-It turns flags or ``[tool.wiregen]`` into requests, calls :func:`wiregen.pipeline.generate`,
-hands the files to :mod:`wiregen.emit`, and turns diagnostics into text and exit
-codes. It generates nothing itself.
+It turns flags or ``[tool.wiregen]`` into jobs, runs each through
+:func:`wiregen.integrations.runner.run_job` (cache, core, emit) and turns the results
+into output (:mod:`wiregen.integrations.report`) and exit codes. It generates nothing
+itself.
 
-Exit codes: 0 ok; 1 errors in the spec, or stale output for ``check``; 2 usage,
-config or I/O errors; 70 a bug in wiregen (a traceback only with ``--debug``).
+Exit codes: 0 ok; 1 errors in the spec, stale output (``check``) or changed output
+(``generate --fail-on-change``); 2 usage, config or I/O errors; 70 a bug in wiregen
+(a traceback only with ``--debug``).
+
+Only what every command needs is imported up front: a cached no-op run must not pay
+for the emit stage, the frontends or jinja2.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -19,16 +25,25 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from wiregen import __version__, emit, pipeline
+from wiregen import __version__, pipeline
 from wiregen.config import Job, find_pyproject, load_config, package_name_problem
 from wiregen.diagnostics import Abort, Diagnostic
-from wiregen.emit.codes import INVALID_CONTENT
+from wiregen.integrations import progress, starter
+from wiregen.integrations.cache import JobCache, default_directory
+from wiregen.integrations.report import OutputFormat, Reporter, color_for
+from wiregen.integrations.runner import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    Mode,
+    Outcome,
+    Status,
+    run_job,
+)
 from wiregen.pipeline import GenerateRequest, GenerateResult, Target
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70  # EX_SOFTWARE from sysexits.h: the fault is ours, not the user's
+__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "cli", "main"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -160,10 +175,73 @@ def _job_options(function: _F) -> _F:
             ),
             _remote_refs_option,
             _config_option,
+            click.option(
+                "--templates",
+                type=click.Path(exists=True, file_okay=False, path_type=Path),
+                help="A directory of template overrides: a file at the same relative path "
+                "as one of wiregen's (e.g. models/models.py.j2) replaces it.",
+            ),
+            click.option(
+                "--no-cache",
+                is_flag=True,
+                envvar="WIREGEN_NO_CACHE",
+                help="Run every job even when none of its inputs changed "
+                "(also WIREGEN_NO_CACHE=1).",
+            ),
         ]
     ):
         function = decorator(function)
     return function
+
+
+def _output_options(function: _F) -> _F:
+    for decorator in reversed(
+        [
+            click.option("-q", "--quiet", is_flag=True, help="Show only errors and findings."),
+            click.option(
+                "-v",
+                "--verbose",
+                is_flag=True,
+                help="Also show every file written and why a job ran (cache misses).",
+            ),
+            click.option(
+                "--output-format",
+                type=click.Choice([f.value for f in OutputFormat]),
+                default=OutputFormat.TEXT.value,
+                show_default=True,
+                help="How to print diagnostics: text, one json document on stdout, or "
+                "GitHub Actions annotations (github).",
+            ),
+        ]
+    ):
+        function = decorator(function)
+    return function
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class _JobArgs:
+    """The job-selecting flags of generate and check, as one value."""
+
+    spec: Path | None
+    output: Path | None
+    package: str | None
+    targets: tuple[Target, ...] | None
+    allow_remote_refs: bool
+    config_path: Path | None
+    templates: Path | None
+    no_cache: bool
+
+
+def _reporter(command: str, quiet: bool, verbose: bool, output_format: str) -> Reporter:
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be combined")
+    return Reporter(
+        command,
+        output_format=OutputFormat(output_format),
+        verbosity=-1 if quiet else 1 if verbose else 0,
+        color_out=color_for(sys.stdout),
+        color_err=color_for(sys.stderr),
+    )
 
 
 # --- commands --------------------------------------------------------------------------
@@ -171,73 +249,86 @@ def _job_options(function: _F) -> _F:
 
 @cli.command()
 @_job_options
+@click.option(
+    "--fail-on-change",
+    is_flag=True,
+    help="Exit 1 when any file was written, created or deleted, naming each one "
+    "(what the pre-commit hook runs: git alone does not notice new files).",
+)
+@_output_options
 def generate(
-    spec: Path | None,
-    output: Path | None,
-    package: str | None,
-    targets: tuple[Target, ...] | None,
-    allow_remote_refs: bool,
-    config_path: Path | None,
+    fail_on_change: bool, quiet: bool, verbose: bool, output_format: str, **job_args: Any
 ) -> None:
     """Generate code from SPEC, or from every configured job.
 
     Without SPEC, runs each [[tool.wiregen.jobs]] of the nearest pyproject.toml (or
     --config); flags then override the job's settings, which needs exactly one job.
+    A job none of whose inputs changed since its last run is skipped (see --no-cache).
     """
-    jobs = _jobs(spec, output, package, targets, allow_remote_refs, config_path)
-    _finish(max((_generate_one(job) for job in jobs), default=EXIT_OK))
+    reporter = _reporter("generate", quiet, verbose, output_format)
+    args = _JobArgs(**job_args)
+    outcomes = _run_jobs(Mode.GENERATE, args, reporter, list_changes=fail_on_change)
+    code = max((o.exit_code for o in outcomes), default=EXIT_OK)
+    if fail_on_change and any(o.status is Status.CHANGED for o in outcomes):
+        code = max(code, EXIT_FAILED)
+    _exit(reporter, code)
 
 
 @cli.command()
 @_job_options
-def check(
-    spec: Path | None,
-    output: Path | None,
-    package: str | None,
-    targets: tuple[Target, ...] | None,
-    allow_remote_refs: bool,
-    config_path: Path | None,
-) -> None:
+@_output_options
+def check(quiet: bool, verbose: bool, output_format: str, **job_args: Any) -> None:
     """Fail with a diff if generated output is stale.
 
     Writes nothing; exits 1 and prints a unified diff of what `wiregen generate`
     would change, 0 when the output is up to date.
     """
-    jobs = _jobs(spec, output, package, targets, allow_remote_refs, config_path)
-    _finish(max((_check_one(job) for job in jobs), default=EXIT_OK))
+    reporter = _reporter("check", quiet, verbose, output_format)
+    outcomes = _run_jobs(Mode.CHECK, _JobArgs(**job_args), reporter, list_changes=False)
+    _exit(reporter, max((o.exit_code for o in outcomes), default=EXIT_OK))
 
 
 @cli.command()
 @_spec_argument(required=False)
 @_remote_refs_option
 @_config_option
-def validate(spec: Path | None, allow_remote_refs: bool, config_path: Path | None) -> None:
+@_output_options
+def validate(
+    spec: Path | None,
+    allow_remote_refs: bool,
+    config_path: Path | None,
+    quiet: bool,
+    verbose: bool,
+    output_format: str,
+) -> None:
     """Check a spec without generating anything.
 
     Without SPEC, checks the spec of every configured job.
     """
+    reporter = _reporter("validate", quiet, verbose, output_format)
     if spec is not None:
         if config_path is not None:
             raise click.UsageError("--config cannot be combined with SPEC")
         requests = [_request_for(spec, allow_remote_refs)]
     else:
+        jobs, _root = _configured_jobs(config_path, reporter)
         requests = [
             dataclasses.replace(
                 job.to_request(),
                 targets=(),
                 allow_remote_refs=job.allow_remote_refs or allow_remote_refs,
             )
-            for job in _configured_jobs(config_path)
+            for job in jobs
         ]
     code = EXIT_OK
     for request in requests:
-        result = _run_pipeline(request)
+        result = _run_pipeline(request, reporter)
         shown = request.spec_display or str(request.spec)
         if result is None or not result.ok:
             code = max(code, EXIT_FAILED)
         else:
-            click.echo(f"wiregen: {shown}: valid", err=True)
-    _finish(code)
+            reporter.note(f"{shown}: valid")
+    _exit(reporter, code)
 
 
 @cli.command()
@@ -251,8 +342,9 @@ def validate(spec: Path | None, allow_remote_refs: bool, config_path: Path | Non
 @_remote_refs_option
 def ir(spec: Path, output: Path | None, allow_remote_refs: bool) -> None:
     """Print the intermediate representation of SPEC as JSON."""
+    reporter = Reporter("ir", color_err=color_for(sys.stderr))
     request = dataclasses.replace(_request_for(spec, allow_remote_refs), targets=(Target.IR,))
-    result = _run_pipeline(request)
+    result = _run_pipeline(request, reporter)
     if result is None or not result.ok:
         _finish(EXIT_FAILED)
     text = result.files.get("ir.json")
@@ -261,49 +353,109 @@ def ir(spec: Path, output: Path | None, allow_remote_refs: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
+    from wiregen import emit
+
     try:
         emit.write_file(output, text)
     except Abort as exc:
-        _report(exc.diagnostics)
+        reporter.diagnostics(exc.diagnostics)
         _finish(EXIT_USAGE)
+
+
+@cli.command()
+@click.argument("specs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def init(specs: tuple[Path, ...]) -> None:
+    """Add a starter [tool.wiregen] table to ./pyproject.toml.
+
+    With SPECS, one job per spec; without, one per OpenAPI spec found below the
+    current directory. Refuses to touch a pyproject.toml that already has the table.
+    """
+    root = Path.cwd()
+    pyproject = root / "pyproject.toml"
+    if specs:
+        found = starter.Found(starter.relative_specs(specs, root), ())
+    else:
+        found = starter.find_specs(root)
+    table = starter.starter_table(found, has_src=(root / "src").is_dir())
+    try:
+        starter.add_to_pyproject(pyproject, table)
+    except starter.StarterError as exc:
+        click.echo(f"wiregen: error: {exc}", err=True)
+        _finish(EXIT_USAGE)
+    click.echo(table.lstrip("\n"), nl=False)
+    jobs = len(found.specs) or 1
+    click.echo(
+        f"wiregen: added [tool.wiregen] with {jobs} job{'s' if jobs > 1 else ''} to "
+        f"{pyproject.name}; review it, then run `wiregen generate`",
+        err=True,
+    )
 
 
 # --- shared steps ----------------------------------------------------------------------
 
 
-def _jobs(
-    spec: Path | None,
-    output: Path | None,
-    package: str | None,
-    targets: tuple[Target, ...] | None,
-    allow_remote_refs: bool,
-    config_path: Path | None,
-) -> list[Job]:
-    """The jobs to run: one from the flags when SPEC is given, else the configured ones."""
-    if spec is not None:
-        if config_path is not None:
+def _run_jobs(
+    mode: Mode, args: _JobArgs, reporter: Reporter, *, list_changes: bool
+) -> list[Outcome]:
+    jobs, root = _jobs(args, reporter)
+    cache_dir = default_directory(root)
+    status = progress.Progress(
+        sys.stderr,
+        enabled=reporter.format is OutputFormat.TEXT
+        and reporter.verbosity >= 0
+        and progress.wanted(sys.stderr),
+    )
+    outcomes = []
+    for number, job in enumerate(jobs, 1):
+        cache = None if args.no_cache else JobCache(cache_dir, job.to_request(), job.output)
+        label = f"[{number}/{len(jobs)}] {job.package}: {mode.value}"
+        with status.step(label if len(jobs) > 1 else f"{job.package}: {mode.value}"):
+            outcome = run_job(job, mode, cache=cache)
+        reporter.job(outcome, list_changes=list_changes)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _jobs(args: _JobArgs, reporter: Reporter) -> tuple[list[Job], Path]:
+    """The jobs to run (one from the flags when SPEC is given, else the configured
+    ones) and the project root, where the cache lives."""
+    jobs, root = _selected_jobs(args, reporter)
+    if args.templates is not None:
+        jobs = [dataclasses.replace(job, templates=args.templates.absolute()) for job in jobs]
+    return jobs, root
+
+
+def _selected_jobs(args: _JobArgs, reporter: Reporter) -> tuple[list[Job], Path]:
+    if args.spec is not None:
+        if args.config_path is not None:
             raise click.UsageError("--config cannot be combined with SPEC")
-        if output is None or package is None:
+        if args.output is None or args.package is None:
             raise click.UsageError("with SPEC, both -o/--output and --package are required")
         job = Job(
-            spec=spec,
-            spec_display=_spec_display(spec),
-            output=output,
-            package=package,
-            allow_remote_refs=allow_remote_refs,
+            spec=args.spec,
+            spec_display=_spec_display(args.spec),
+            output=args.output,
+            package=args.package,
+            allow_remote_refs=args.allow_remote_refs,
         )
-        return [job if targets is None else dataclasses.replace(job, targets=targets)]
+        if args.targets is not None:
+            job = dataclasses.replace(job, targets=args.targets)
+        return [job], Path.cwd()
 
-    jobs = _configured_jobs(config_path)
+    jobs, root = _configured_jobs(args.config_path, reporter)
     overrides: dict[str, Any] = {
         name: value
-        for name, value in (("output", output), ("package", package), ("targets", targets))
+        for name, value in (
+            ("output", args.output),
+            ("package", args.package),
+            ("targets", args.targets),
+        )
         if value is not None
     }
-    if allow_remote_refs:
+    if args.allow_remote_refs:
         overrides["allow_remote_refs"] = True
     if not overrides:
-        return jobs
+        return jobs, root
     # Which of several jobs a flag would apply to is ambiguous; refuse rather than guess.
     if len(jobs) != 1:
         flags = ", ".join(sorted(overrides))
@@ -311,10 +463,10 @@ def _jobs(
             f"{flags} given without SPEC, but the config has {len(jobs)} jobs; "
             "flags can only override a config with exactly one job"
         )
-    return [dataclasses.replace(jobs[0], **overrides)]
+    return [dataclasses.replace(jobs[0], **overrides)], root
 
 
-def _configured_jobs(config_path: Path | None) -> list[Job]:
+def _configured_jobs(config_path: Path | None, reporter: Reporter) -> tuple[list[Job], Path]:
     pyproject = config_path or find_pyproject(Path.cwd())
     if pyproject is None:
         raise click.UsageError(
@@ -324,9 +476,9 @@ def _configured_jobs(config_path: Path | None) -> list[Job]:
     try:
         config = load_config(pyproject)
     except Abort as exc:
-        _report(exc.diagnostics)
-        _finish(EXIT_USAGE)
-    return list(config.jobs)
+        reporter.diagnostics(exc.diagnostics)
+        _exit(reporter, EXIT_USAGE)
+    return list(config.jobs), config.path.parent.absolute()
 
 
 def _request_for(spec: Path, allow_remote_refs: bool) -> GenerateRequest:
@@ -360,67 +512,26 @@ def _spec_display(spec: Path) -> str:
         return spec.name
 
 
-def _run_pipeline(request: GenerateRequest) -> GenerateResult | None:
+def _run_pipeline(request: GenerateRequest, reporter: Reporter) -> GenerateResult | None:
     """The core's result with its diagnostics printed; None when it aborted."""
     try:
         # Looked up at call time so tests (and embedders) can substitute the core.
         result = pipeline.generate(request)
     except Abort as exc:
-        _report(exc.diagnostics)
+        reporter.diagnostics(exc.diagnostics)
         return None
-    _report(result.diagnostics)
+    reporter.diagnostics(result.diagnostics)
     return result
-
-
-def _generate_one(job: Job) -> int:
-    result = _run_pipeline(job.to_request())
-    # Emitting an empty result would delete every previously generated file.
-    if result is None or not result.ok:
-        return EXIT_FAILED
-    try:
-        outcome = emit.emit(result.files, job.output)
-    except Abort as exc:
-        _report(exc.diagnostics)
-        return _emit_failure_code(exc.diagnostics)
-    _report(outcome.diagnostics)
-    click.echo(
-        f"wiregen: {job.package}: {len(outcome.written)} written, "
-        f"{outcome.unchanged} unchanged, {len(outcome.deleted)} deleted",
-        err=True,
-    )
-    return EXIT_OK
-
-
-def _check_one(job: Job) -> int:
-    result = _run_pipeline(job.to_request())
-    if result is None or not result.ok:
-        return EXIT_FAILED
-    try:
-        is_stale, diff = emit.stale(result.files, job.output)
-    except Abort as exc:
-        _report(exc.diagnostics)
-        return _emit_failure_code(exc.diagnostics)
-    if is_stale:
-        click.echo(diff, nl=False)
-        click.echo(
-            f"wiregen: {job.package}: {job.output} is stale; run `wiregen generate`", err=True
-        )
-        return EXIT_FAILED
-    click.echo(f"wiregen: {job.package}: up to date", err=True)
-    return EXIT_OK
-
-
-def _emit_failure_code(diagnostics: Iterable[Diagnostic]) -> int:
-    # Output that does not parse is our bug; anything else emit refuses is about the
-    # output directory (unsafe paths, I/O), which the user has to sort out.
-    if any(d.code == INVALID_CONTENT for d in diagnostics):
-        return EXIT_INTERNAL
-    return EXIT_USAGE
 
 
 def _report(diagnostics: Iterable[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         click.echo(diagnostic.format(), err=True)
+
+
+def _exit(reporter: Reporter, code: int) -> NoReturn:
+    reporter.finish(code)
+    _finish(code)
 
 
 def _finish(code: int) -> NoReturn:
