@@ -88,7 +88,16 @@ class _Group(click.Group):
     help="Show a traceback when wiregen itself fails (also WIREGEN_DEBUG=1).",
 )
 def cli(debug: bool) -> None:
-    """Generate typed Python packages from OpenAPI, AsyncAPI and .proto contracts."""
+    """Generate typed Python packages from OpenAPI, AsyncAPI and .proto contracts.
+
+    \b
+    Exit codes:
+      0   ok
+      1   errors in a spec; stale output (check); changed output
+          (generate --fail-on-change)
+      2   usage, configuration or I/O problems
+      70  a bug in wiregen
+    """
 
 
 def main(argv: Sequence[str] | None = None) -> None:

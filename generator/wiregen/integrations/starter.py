@@ -82,8 +82,8 @@ def package_for(spec: str, taken: set[str]) -> str:
     """An import name from the spec's file name (its directory's for generic names)."""
     path = Path(spec)
     stem = path.name.split(".", 1)[0]
-    if stem.lower() in _GENERIC_NAMES and path.parent.name:
-        stem = path.parent.name
+    if stem.lower() in _GENERIC_NAMES:
+        stem = path.parent.name or "api"
     name = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") or "api"
     if name[0].isdigit():
         name = f"api_{name}"
