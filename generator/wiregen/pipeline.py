@@ -26,6 +26,7 @@ class Target(enum.StrEnum):
     HTTP_CLIENT = "http-client"
     HTTP_SERVER = "http-server"
     IR = "ir"
+    GRPC = "grpc"
 
 
 DEFAULT_TARGETS: tuple[Target, ...] = (Target.MODELS, Target.HTTP_CLIENT, Target.HTTP_SERVER)
@@ -42,6 +43,10 @@ class GenerateRequest:
     spec_display: str | None = None
     """How the spec is named in headers and messages (defaults to the path as given)."""
     options: Mapping[str, object] = field(default_factory=dict)
+    includes: tuple[Path, ...] = ()
+    """Import directories for ``.proto`` specs (``-I``); a spec's own root is found without."""
+    specs: tuple[Path, ...] = ()
+    """Further ``.proto`` files compiled together with ``spec`` into one package."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +71,8 @@ def generate(request: GenerateRequest) -> GenerateResult:
 
 
 def _generate(request: GenerateRequest) -> GenerateResult:
+    if request.spec.suffix == ".proto":
+        return _generate_proto(request)
     from wiregen.load import Workspace
 
     workspace = Workspace(
@@ -96,6 +103,53 @@ def _generate(request: GenerateRequest) -> GenerateResult:
         files={} if has_errors(diagnostics) else files,
         diagnostics=tuple(diagnostics),
         inputs=tuple(d.path for d in workspace.documents),
+    )
+
+
+_PROTO_TARGETS = frozenset({Target.GRPC, Target.IR})
+
+
+def _generate_proto(request: GenerateRequest) -> GenerateResult:
+    """``.proto`` files: protoc (in-process) -> IR -> the ``grpc`` (and ``ir``) target."""
+    from wiregen.frontends import proto
+
+    specs = (request.spec, *(s for s in request.specs if s != request.spec))
+    targets = request.targets
+    if targets == DEFAULT_TARGETS:
+        targets = (Target.GRPC,)
+    try:
+        _check_package_name(request.package)
+    except Abort as abort:
+        return GenerateResult(files={}, diagnostics=abort.diagnostics, inputs=specs)
+    unsupported = [t.value for t in targets if t not in _PROTO_TARGETS]
+    if unsupported:
+        message = f"target(s) {', '.join(unsupported)} cannot be generated from .proto files"
+        return GenerateResult(
+            files={},
+            diagnostics=(error("WG406", message, SourceSpan(file=str(request.spec)), "use --target grpc (and/or ir)"),),
+            inputs=specs,
+        )
+    missing = [s for s in specs if not s.is_file()]
+    if missing:
+        found = tuple(error("WG402", "file not found", SourceSpan(file=str(s))) for s in missing)
+        return GenerateResult(files={}, diagnostics=found, inputs=specs)
+    result = proto.build(specs, request.includes, display_base=Path.cwd())
+    files: dict[str, str] = {}
+    if result.api is not None and not has_errors(result.diagnostics) and targets:
+        from wiregen.render.package import render_package
+
+        files = render_package(
+            result.api,
+            package=request.package,
+            targets=[t.value for t in targets],
+            spec_display=request.spec_display or result.api.span.file,
+            template_dirs=_template_dirs(request.options),
+            python_sources=result.python,
+        )
+    return GenerateResult(
+        files={} if has_errors(result.diagnostics) else files,
+        diagnostics=result.diagnostics,
+        inputs=result.inputs,
     )
 
 

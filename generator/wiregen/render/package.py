@@ -7,7 +7,7 @@ Which files exist depends on the targets; every Python file starts with the
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from wiregen import __version__
@@ -22,6 +22,7 @@ MODELS = "models"
 HTTP_CLIENT = "http-client"
 HTTP_SERVER = "http-server"
 IR = "ir"
+GRPC = "grpc"
 
 
 def header(spec_display: str) -> str:
@@ -35,6 +36,7 @@ def render_package(
     targets: Sequence[str],
     spec_display: str,
     template_dirs: Sequence[Path] = (),
+    python_sources: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     search_path = [*template_dirs, templates_dir() / "python"]
     root = package.replace(".", "/")
@@ -43,6 +45,20 @@ def render_package(
     wanted = set(targets)
     if IR in wanted:
         files["ir.json"] = json.dumps(to_json(api), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    if GRPC in wanted:
+        # APIs from .proto files: protoc's modules (python_sources) plus our typed layer.
+        from wiregen.render import grpc
+
+        files.update(
+            grpc.render_grpc(
+                api,
+                package=package,
+                head=head,
+                search_path=search_path,
+                python_sources=python_sources or {},
+                runtime_files=_grpc_runtime_files(head),
+            )
+        )
     python_targets = wanted & {MODELS, HTTP_CLIENT, HTTP_SERVER}
     if not python_targets:
         return files
@@ -99,8 +115,18 @@ def _runtime_files(root: str, head: str) -> dict[str, str]:
     base = runtime_dir()
     files = {}
     for path in sorted(base.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
+        if "__pycache__" in path.parts or path.name.startswith("grpc_"):
+            continue  # the gRPC runtime goes only into gRPC packages (it imports grpc)
         relative = path.relative_to(base).as_posix()
         files[f"{root}/_runtime/{relative}"] = f"{head}\n{path.read_text(encoding='utf-8')}"
     return files
+
+
+def _grpc_runtime_files(head: str) -> dict[str, str]:
+    """The runtime modules the gRPC layer imports (and what they import), with our header."""
+    from wiregen.render.grpc import runtime_closure
+
+    base = runtime_dir()
+    available = {p.name: p.read_text(encoding="utf-8") for p in sorted(base.glob("*.py"))}
+    names = ["__init__", *runtime_closure(available, ["grpc_client", "grpc_server"])]
+    return {f"{name}.py": f"{head}\n{available[f'{name}.py']}" for name in names}

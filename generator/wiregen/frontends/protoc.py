@@ -1,0 +1,277 @@
+"""Running protoc (the one bundled in grpcio-tools) in-process, and reading what it says.
+
+One compilation parses the given ``.proto`` files and everything they import into a
+``FileDescriptorSet`` with source info (so comments and positions survive), then
+lets protoc's own Python generator write the ``_pb2.py`` modules of every file in
+that closure from the very same descriptors. protoc reports problems on the
+process's standard error (file descriptor 2, not ``sys.stderr``), so that is where
+they are read from; each becomes a located diagnostic.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import descriptor_pb2
+
+from wiregen.diagnostics import Diagnostic, Severity, SourceSpan
+
+SYNTAX = "WG401"
+"""The text is not valid protobuf (protoc's parser gave up)."""
+IMPORT = "WG402"
+"""A file or an import cannot be found (under the include directories)."""
+SEMANTIC = "WG403"
+"""Valid syntax, invalid meaning: unknown types, duplicate names or numbers, bad options."""
+PROTOC_WARNING = "WG404"
+"""Something protoc accepts but warns about (an unused import, …)."""
+UNSUPPORTED = "WG405"
+"""A construct the grpc target cannot turn into Python (a keyword in a file path, …)."""
+
+RUNTIME_PROVIDED = frozenset(
+    f"google/protobuf/{name}.proto"
+    for name in (
+        "any", "api", "descriptor", "duration", "empty", "field_mask", "source_context",
+        "struct", "timestamp", "type", "wrappers", "compiler/plugin",
+    )
+)
+"""Well-known types whose ``_pb2`` modules ship with the protobuf runtime itself.
+Generated code imports them from ``google.protobuf`` instead of carrying a copy."""
+
+_LOCK = threading.Lock()
+_LOCATED = re.compile(r"^(?P<file>[^:\n]+?):(?P<line>\d+):(?P<col>\d+): (?P<message>.*)$")
+_FILE_ONLY = re.compile(r"^(?P<file>[^:\n]+?): (?P<message>.*)$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Compilation:
+    files: tuple[descriptor_pb2.FileDescriptorProto, ...]
+    """Every file of the closure, dependencies before dependents."""
+    targets: tuple[str, ...]
+    """Import names of the files asked for (the rest came in through imports)."""
+    python: dict[str, str]
+    """Import name -> protoc's ``_pb2.py`` text, for every file not provided by the runtime."""
+    display: dict[str, str]
+    """Import name -> how to show the file in messages (relative, never absolute)."""
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def bundled_include() -> Path:
+    """The well-known ``.proto`` files that come with grpcio-tools."""
+    spec = importlib.util.find_spec("grpc_tools")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("grpcio-tools is not installed; wiregen needs it to read .proto files")
+    return Path(spec.origin).resolve().parent / "_proto"
+
+
+def import_name(spec: Path, includes: Sequence[Path]) -> tuple[str, Path] | None:
+    """The name protoc knows ``spec`` by (``a/v1/x.proto``) and the root it is under."""
+    resolved = spec.resolve()
+    for root in includes:
+        base = root.resolve()
+        if resolved.is_relative_to(base):
+            return resolved.relative_to(base).as_posix(), base
+    return None
+
+
+_PACKAGE_LINE = re.compile(rb"^\s*package\s+([A-Za-z_][\w.]*)\s*;", re.MULTILINE)
+
+
+def inferred_root(spec: Path) -> Path:
+    """The include root of a file given without ``-I``: where its path matches its package.
+
+    ``api/acme/shop/v1/shop.proto`` declaring ``package acme.shop.v1`` is rooted at
+    ``api/``, so that its imports of ``acme/common/v1/…`` resolve as they do for protoc
+    users who pass ``-I api``. Without a matching package, its own directory.
+    """
+    directory = spec.resolve().parent
+    try:
+        head = spec.read_bytes()[:65536]
+    except OSError:
+        return directory
+    found = _PACKAGE_LINE.search(head)
+    if found is None:
+        return directory
+    parts = found.group(1).decode("ascii").split(".")
+    if list(directory.parts[-len(parts):]) == parts:
+        return Path(*directory.parts[: -len(parts)])
+    return directory
+
+
+def compile_protos(specs: Sequence[Path], includes: Sequence[Path], *, display_base: Path) -> Compilation:
+    """Parse ``specs`` (and their imports) and generate their ``_pb2.py`` modules."""
+    roots = _roots(specs, includes)
+    names: list[str] = []
+    diagnostics: list[Diagnostic] = []
+    for spec in specs:
+        found = import_name(spec, roots)
+        if found is None:  # cannot happen for roots from _roots; kept for explicit includes
+            diagnostics.append(
+                _error(IMPORT, f"{_show(spec, display_base)} is not under any include directory", None)
+            )
+            continue
+        if found[0] not in names:
+            names.append(found[0])
+    display = _Display(roots, display_base)
+    if diagnostics:
+        return Compilation(files=(), targets=(), python={}, display={}, diagnostics=tuple(diagnostics))
+    with tempfile.TemporaryDirectory(prefix="wiregen-protoc-") as tmp:
+        descriptor_path = Path(tmp) / "set.binpb"
+        args = [f"-I{root}" for root in roots]
+        args += ["--include_imports", "--include_source_info", f"--descriptor_set_out={descriptor_path}", *names]
+        code, messages = _run(args)
+        diagnostics.extend(_parse_messages(messages, display))
+        if code != 0 or any(d.severity is Severity.ERROR for d in diagnostics):
+            if not any(d.severity is Severity.ERROR for d in diagnostics):
+                diagnostics.append(_error(SEMANTIC, f"protoc failed: {messages.strip() or 'no message'}", None))
+            return Compilation(files=(), targets=tuple(names), python={}, display={}, diagnostics=tuple(diagnostics))
+        file_set = descriptor_pb2.FileDescriptorSet.FromString(descriptor_path.read_bytes())
+        files = tuple(file_set.file)
+        python = _python_modules(files, descriptor_path, Path(tmp) / "py", diagnostics)
+    return Compilation(
+        files=files,
+        targets=tuple(names),
+        python=python,
+        display={f.name: display.show(f.name) for f in files},
+        diagnostics=tuple(diagnostics),
+    )
+
+
+def _roots(specs: Sequence[Path], includes: Sequence[Path]) -> list[Path]:
+    """Include directories in order: the user's, then inferred roots, then the bundled WKTs."""
+    roots: list[Path] = []
+    for root in includes:
+        if root.resolve() not in roots:
+            roots.append(root.resolve())
+    for spec in specs:
+        if import_name(spec, roots) is None:
+            root = inferred_root(spec)
+            if root not in roots:
+                roots.append(root)
+    bundled = bundled_include()
+    if bundled not in roots:
+        roots.append(bundled)
+    return roots
+
+
+def _python_modules(
+    files: Sequence[descriptor_pb2.FileDescriptorProto],
+    descriptor_path: Path,
+    out: Path,
+    diagnostics: list[Diagnostic],
+) -> dict[str, str]:
+    """protoc's Python generator over the parsed set (nothing is parsed twice)."""
+    wanted = [f.name for f in files if f.name not in RUNTIME_PROVIDED]
+    if not wanted:
+        return {}
+    out.mkdir()
+    code, messages = _run([f"--descriptor_set_in={descriptor_path}", f"--python_out={out}", *wanted])
+    if code != 0:
+        diagnostics.append(_error(SEMANTIC, f"protoc's Python generator failed: {messages.strip()}", None))
+        return {}
+    return {name: (out / (name[: -len(".proto")].replace("-", "_") + "_pb2.py")).read_text(encoding="utf-8") for name in wanted}
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    """protoc's exit code and everything it wrote to standard error."""
+    protoc: Any = importlib.import_module("grpc_tools.protoc")  # ships no type information
+    with _LOCK, _captured_stderr() as read:
+        code = protoc.main(["protoc", *args])
+    return int(code), read()
+
+
+@contextmanager
+def _captured_stderr() -> Iterator[_Reader]:
+    """Point file descriptor 2 at a temporary file for the duration (protoc is C++)."""
+    reader = _Reader()
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        saved = os.dup(2)
+        try:
+            os.dup2(sink.fileno(), 2)
+            yield reader
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            reader.text = sink.read().decode("utf-8", "replace")
+
+
+class _Reader:
+    __slots__ = ("text",)
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def __call__(self) -> str:
+        return self.text
+
+
+class _Display:
+    """Import names -> paths to show: relative to where wiregen runs, else the import name."""
+
+    def __init__(self, roots: Sequence[Path], base: Path) -> None:
+        self._roots = roots
+        self._base = base.resolve()
+        self._bundled = bundled_include()
+
+    def show(self, name: str) -> str:
+        for root in self._roots:
+            if root == self._bundled:
+                continue
+            candidate = root / name
+            if candidate.is_file():
+                return _show(candidate, self._base)
+        return name
+
+
+def _show(path: Path, base: Path) -> str:
+    absolute = path.resolve()
+    if absolute.is_relative_to(base):
+        return absolute.relative_to(base).as_posix()
+    return path.name
+
+
+def _parse_messages(text: str, display: _Display) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        located = _LOCATED.match(line)
+        if located is not None:
+            span = SourceSpan(
+                file=display.show(located["file"]), line=int(located["line"]), col=int(located["col"])
+            )
+            found.append(_classified(located["message"], span))
+            continue
+        file_only = _FILE_ONLY.match(line)
+        if file_only is not None and file_only["file"].endswith(".proto"):
+            found.append(_classified(file_only["message"], SourceSpan(file=display.show(file_only["file"]))))
+            continue
+        found.append(_classified(line, None))
+    return found
+
+
+def _classified(message: str, span: SourceSpan | None) -> Diagnostic:
+    if message.startswith("warning: "):
+        return Diagnostic(severity=Severity.WARNING, code=PROTOC_WARNING, message=message[len("warning: "):], span=span)
+    lowered = message.lower()
+    if "not found" in lowered or "no such file" in lowered or "does not reside" in lowered:
+        hint = "add the directory the import is relative to with -I (or `include` in [tool.wiregen])"
+        return _error(IMPORT, message, span, hint)
+    if lowered.startswith(("expected", "unexpected", "missing", "invalid", "unterminated")) or "syntax" in lowered:
+        return _error(SYNTAX, message, span)
+    return _error(SEMANTIC, message, span)
+
+
+def _error(code: str, message: str, span: SourceSpan | None, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(severity=Severity.ERROR, code=code, message=message, span=span, hint=hint)
