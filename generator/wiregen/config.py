@@ -50,7 +50,7 @@ class Job:
     targets: tuple[Target, ...] = DEFAULT_TARGETS
     allow_remote_refs: bool = False
     include: tuple[Path, ...] = ()
-    """Import directories for .proto specs (not yet part of GenerateRequest)."""
+    """Import directories for .proto specs (``-I``)."""
     options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     spec_display: str | None = None
     """The spec as the user wrote it; what generated headers and messages show."""
@@ -71,6 +71,7 @@ class Job:
             allow_remote_refs=self.allow_remote_refs,
             spec_display=self.spec_display,
             options=options,
+            includes=self.include,
         )
 
 

@@ -16,7 +16,6 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-
 from tests.integrations.helpers import clean_env, git, make_petstore_project, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("need_git")]
@@ -81,3 +80,22 @@ def test_wheel_and_sdist_contain_ignored_generated_package(tmp_path: Path) -> No
         git(project, "status", "--porcelain")
         == "A  .gitignore\nA  api/petstore.yaml\nA  pyproject.toml\nA  src/petshop/__init__.py\n"
     )
+
+
+@pytest.mark.usefixtures("hook_installed")
+def test_a_spec_error_fails_the_build_with_its_diagnostics(tmp_path: Path) -> None:
+    project = make_petstore_project(tmp_path / "petshop")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(BUILD_CONFIG + "\n" + pyproject.read_text())
+    (project / "src" / "petshop").mkdir(parents=True)
+    (project / "src" / "petshop" / "__init__.py").write_text("")
+    spec = project / "api" / "petstore.yaml"
+    spec.write_text(spec.read_text().replace("openapi: 3.", "openapi: 9.", 1))
+
+    command = [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", "dist"]
+    built = run(command, project, clean_env())
+    assert built.returncode != 0
+    output = built.stdout + built.stderr
+    assert "error[WG20" in output
+    assert "wiregen: generating petstore failed" in output
+    assert not (project / "dist").exists() or not list((project / "dist").glob("*.whl"))

@@ -146,11 +146,11 @@ def test_toml_dates_are_rejected_outside_options(tmp_path: Path) -> None:
 def test_semantic_rules(tmp_path: Path) -> None:
     text = VALID.replace('package = "acme.billing"', 'package = "acme.class"')
     text = text.replace('output = "src/billing"', 'output = "src/generated/"')
-    text = text.replace('["models", "http-client"]', '["models", "grpc"]')
+    text = text.replace('["models", "http-client"]', '["models", "messaging"]')
     assert problems(tmp_path, text) == [
         (
             "WG601",
-            "tool.wiregen.jobs[0].targets[1]: target 'grpc' is not available in wiregen 0.1.0 yet",
+            "tool.wiregen.jobs[0].targets[1]: target 'messaging' is not available in wiregen 0.1.0 yet",
             11,
             1,
         ),

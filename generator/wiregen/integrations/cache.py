@@ -2,7 +2,7 @@
 
 What a job's output depends on, and how each part is checked on the next run:
 
-- the spec and every file its ``$ref``s reached (``GenerateResult.inputs``): by
+- the spec and every file its ``$ref``s or imports reached (``GenerateResult.inputs``): by
   content digest. The set of files is the one the last run read; it cannot have
   changed unless one of those files did, since they alone decide which refs exist;
 - the job (spec, output, package, targets, options), the working directory (which
@@ -194,13 +194,31 @@ def job_key(request: GenerateRequest, output: Path) -> str:
             "allow_remote_refs": request.allow_remote_refs,
             "output": str(output),
             "options": _plain(request.options),
+            "includes": [os.path.abspath(p) for p in request.includes],
+            "specs": [os.path.abspath(p) for p in request.specs],
         },
+        "protoc": _protoc_versions() if request.spec.suffix == ".proto" else None,
         "templates": _tree_digest(Path(templates), by_content=True)
         if isinstance(templates, str | Path)
         else None,
     }
     text = json.dumps(document, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _protoc_versions() -> list[str | None]:
+    """protoc (grpcio-tools) and protobuf write part of a .proto job's output, so their
+    versions are part of its key. Only asked for .proto jobs: the metadata lookup costs
+    a few milliseconds that an OpenAPI no-op run need not pay."""
+    from importlib import metadata
+
+    versions: list[str | None] = []
+    for name in ("grpcio-tools", "protobuf"):
+        try:
+            versions.append(metadata.version(name))
+        except metadata.PackageNotFoundError:
+            versions.append(None)
+    return versions
 
 
 @functools.cache
