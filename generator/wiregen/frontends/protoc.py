@@ -126,8 +126,11 @@ def compile_protos(specs: Sequence[Path], includes: Sequence[Path], *, display_b
         return Compilation(files=(), targets=(), python={}, display={}, diagnostics=tuple(diagnostics))
     with tempfile.TemporaryDirectory(prefix="wiregen-protoc-") as tmp:
         descriptor_path = Path(tmp) / "set.binpb"
-        args = [f"-I{root}" for root in roots]
-        args += ["--include_imports", "--include_source_info", f"--descriptor_set_out={descriptor_path}", *names]
+        includes_args = [f"-I{root}" for root in roots]
+        python_out = Path(tmp) / "py"
+        python_out.mkdir()
+        args = [*includes_args, "--include_imports", "--include_source_info", f"--descriptor_set_out={descriptor_path}"]
+        args += [f"--python_out={python_out}", *names]
         code, messages = _run(args)
         diagnostics.extend(_parse_messages(messages, display))
         if code != 0 or any(d.severity is Severity.ERROR for d in diagnostics):
@@ -136,7 +139,7 @@ def compile_protos(specs: Sequence[Path], includes: Sequence[Path], *, display_b
             return Compilation(files=(), targets=tuple(names), python={}, display={}, diagnostics=tuple(diagnostics))
         file_set = descriptor_pb2.FileDescriptorSet.FromString(descriptor_path.read_bytes())
         files = tuple(file_set.file)
-        python = _python_modules(files, descriptor_path, Path(tmp) / "py", diagnostics)
+        python = _python_modules(files, names, includes_args, python_out, diagnostics)
     return Compilation(
         files=files,
         targets=tuple(names),
@@ -165,19 +168,25 @@ def _roots(specs: Sequence[Path], includes: Sequence[Path]) -> list[Path]:
 
 def _python_modules(
     files: Sequence[descriptor_pb2.FileDescriptorProto],
-    descriptor_path: Path,
+    targets: Sequence[str],
+    includes_args: Sequence[str],
     out: Path,
     diagnostics: list[Diagnostic],
 ) -> dict[str, str]:
-    """protoc's Python generator over the parsed set (nothing is parsed twice)."""
+    """protoc's ``_pb2.py`` of every file of the closure not provided by the runtime.
+
+    The targets' modules came with the first run; imported files are generated from
+    their sources as well (not from the descriptor set, whose files carry explicit
+    JSON names), so every module embeds exactly the bytes plain protoc would: a
+    file registered twice in one process must be identical both times.
+    """
     wanted = [f.name for f in files if f.name not in RUNTIME_PROVIDED]
-    if not wanted:
-        return {}
-    out.mkdir()
-    code, messages = _run([f"--descriptor_set_in={descriptor_path}", f"--python_out={out}", *wanted])
-    if code != 0:
-        diagnostics.append(_error(SEMANTIC, f"protoc's Python generator failed: {messages.strip()}", None))
-        return {}
+    missing = [name for name in wanted if name not in targets]
+    if missing:
+        code, messages = _run([*includes_args, f"--python_out={out}", *missing])
+        if code != 0:
+            diagnostics.append(_error(SEMANTIC, f"protoc's Python generator failed: {messages.strip()}", None))
+            return {}
     return {name: (out / (name[: -len(".proto")].replace("-", "_") + "_pb2.py")).read_text(encoding="utf-8") for name in wanted}
 
 
