@@ -184,5 +184,11 @@ def test_diagnostics_survive_a_json_round_trip() -> None:
         error("WG2", "m", SourceSpan(file="f", pointer="/a"), "h"),
     ):
         assert diagnostic_from_json(diagnostic_to_json(diagnostic)) == diagnostic
-    for broken in (None, [], {"severity": "nope"}, {**diagnostic_to_json(WARNING), "line": "x"}):
-        assert diagnostic_from_json(broken) is None
+    broken: list[object] = [
+        None,
+        [],
+        {"severity": "nope"},
+        {**diagnostic_to_json(WARNING), "line": "x"},
+    ]
+    for value in broken:
+        assert diagnostic_from_json(value) is None
