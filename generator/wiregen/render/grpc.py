@@ -133,7 +133,7 @@ def pb2_module(text: str, proto: ProtoFile, files: Mapping[str, ProtoFile], pack
             continue
         body.append(segment.replace(f"'{protoc_module_name(proto.name)}'", repr(module_of(package, own))))
     doc = f'"""Protocol buffer classes of {_doc_text(proto.name)} (protoc\'s Python generator)."""'
-    parts = [head, doc, "", *import_block(imports + local), ""]
+    parts = [head, doc, "", *_import_block(imports + local), ""]
     if aliases:
         # Imported for their side effect: their files must be in the pool before this one.
         parts.append(f"_DEPENDENCIES = ({', '.join(aliases)},)")
@@ -157,6 +157,40 @@ def _rewrite_import(statement: str, by_module: Mapping[str, str], files: Mapping
             where, name = relative(own, (PB, *pb2_parts(proto)))
             return f"from {where}.{name} import *" if not where.endswith(".") else f"from {where}{name} import *"
     return statement
+
+
+_LINE_LENGTH = 88
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _import_block(lines: Iterable[str]) -> list[str]:
+    """Like :func:`~wiregen.render.imports.import_block`, with relative imports ordered
+    the way isort does (furthest first) and long single imports wrapped as it would."""
+    unique = set(lines)
+    result = import_block(line for line in unique if not line.startswith("from ."))
+    local = sorted((line for line in unique if line.startswith("from .")), key=_relative_key)
+    if local and result:
+        result.append("")
+    result.extend(local)
+    return [_wrapped(line) for line in result]
+
+
+def _relative_key(line: str) -> tuple[int, list[object], list[object]]:
+    module = line.split()[1]
+    rest = module.lstrip(".")
+    imported = line.partition(" import ")[2]
+    return (len(rest) - len(module), _natural(rest.lower()), _natural(imported.lower()))
+
+
+def _natural(text: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in _DIGITS.split(text)]
+
+
+def _wrapped(line: str) -> str:
+    if len(line) <= _LINE_LENGTH or "\n" in line or not line.startswith("from "):
+        return line
+    head, _, imported = line.partition(" import ")
+    return f"{head} import (\n    {imported},\n)"
 
 
 def _doc_text(text: str) -> str:
@@ -233,11 +267,7 @@ class _StubBuilder:
         self.files = files
         self.definitions = definitions
         self.imports = _Imports(own=(PB, *pb2_parts(proto.name)), package=package)
-        for line in (
-            "import builtins",
-            "from google.protobuf import descriptor as _descriptor",
-        ):
-            self.imports.add(line)
+        self.imports.add("from google.protobuf import descriptor as _descriptor")
         self.imports.scope.claim("builtins")
 
     def build(self, types: Sequence[ir.TypeDef]) -> StubView:
@@ -248,13 +278,16 @@ class _StubBuilder:
         messages = [self._message(d, children) for d in children[""] if isinstance(d, ir.ObjectDef)]
         enums = [self._enum(d) for d in children[""] if isinstance(d, ir.EnumDef)]
         extensions = [name for name in self.proto.extensions if _usable(name)]
+        if extensions:
+            self.imports.add("import builtins")
         if any(m for m in messages):
             self.imports.add("from google.protobuf import message as _message")
-        return StubView(imports=import_block(self.imports.lines), messages=messages, enums=enums, extensions=extensions)
+        return StubView(imports=_import_block(self.imports.lines), messages=messages, enums=enums, extensions=extensions)
 
     def _enum(self, definition: ir.EnumDef) -> EnumView:
         self.imports.add("from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper")
         self.imports.add("from typing import ClassVar as _ClassVar")
+        self.imports.add("import builtins")
         values = [str(m.name) for m in definition.members if _usable(str(m.name))]
         return EnumView(name=definition.name.rpartition(".")[2], qualified=definition.name, values=values)
 
@@ -265,6 +298,7 @@ class _StubBuilder:
             if not _usable(f.name):
                 continue
             self.imports.add("from typing import ClassVar as _ClassVar")
+            self.imports.add("import builtins")
             attribute, parameter = self._field_types(f.type)
             fields.append(FieldView(name=f.name, constant=f"{f.name.upper()}_FIELD_NUMBER", attribute=attribute, parameter=parameter))
         return MessageView(
@@ -290,8 +324,6 @@ class _StubBuilder:
             name = self._ref(expr.target)
             if isinstance(self.definitions[expr.target], ir.EnumDef):
                 return name, f"{name} | builtins.str", "enum"
-            self.imports.add("from collections.abc import Mapping as _Mapping")
-            self.imports.add("from typing import Any as _Any")
             accepted = f"{name} | _Mapping[builtins.str, _Any]"
             extra = _WKT_INIT_EXTRA.get(expr.target)
             if extra is not None:
@@ -312,10 +344,18 @@ class _StubBuilder:
             self.imports.add("from google.protobuf.internal import containers as _containers")
             self.imports.add("from collections.abc import Iterable as _Iterable")
             item, accepted, kind = self._single(expr.items)
+            self._accepting(kind)
             container = "RepeatedCompositeFieldContainer" if kind == "message" else "RepeatedScalarFieldContainer"
             return f"_containers.{container}[{item}]", f"_Iterable[{accepted}] | None"
-        attribute, accepted, _ = self._single(expr)
+        attribute, accepted, kind = self._single(expr)
+        self._accepting(kind)
         return attribute, f"{accepted} | None"
+
+    def _accepting(self, kind: str) -> None:
+        """Constructors take a message or a mapping of its fields."""
+        if kind == "message":
+            self.imports.add("from collections.abc import Mapping as _Mapping")
+            self.imports.add("from typing import Any as _Any")
 
 
 def _usable(name: str) -> bool:
@@ -349,6 +389,7 @@ class ServiceView:
     client: str
     async_client: str
     servicer: str
+    exports: list[str]
     module_doc_lines: list[str]
     client_doc_lines: list[str]
     async_client_doc_lines: list[str]
@@ -420,13 +461,14 @@ def service_view(service: ir.Service, files: Mapping[str, ProtoFile], definition
         client=f"{base}Client",
         async_client=f"Async{base}Client",
         servicer=f"{base}Servicer",
+        exports=sort_all([f"{base}Client", f"Async{base}Client", f"{base}Servicer"]),
         module_doc_lines=docstring_lines(f"Clients and servicer of the gRPC service {what}.\n\n{doc}".strip()),
         client_doc_lines=docstring_lines(f"Sync client of {what}.\n\n{doc}".strip()),
         async_client_doc_lines=docstring_lines(f"``grpc.aio`` client of {what}.\n\n{doc}".strip()),
         servicer_doc_lines=docstring_lines(
             f"Servicer of {what}: override the RPCs you implement; the others answer UNIMPLEMENTED.\n\n{doc}".strip()
         ),
-        imports=import_block(imports.lines),
+        imports=_import_block(imports.lines),
         rpcs=rpcs,
     )
 
@@ -500,7 +542,7 @@ def render_grpc(
         "grpc/root.py.j2",
         header=head,
         doc_lines=docstring_lines(f"{api.name}: gRPC clients and servicers generated from .proto files."),
-        imports=import_block(from_import(f"._runtime.{module}", names) for module, names in ROOT_EXPORTS.items()),
+        imports=_import_block(from_import(f"._runtime.{module}", names) for module, names in ROOT_EXPORTS.items()),
         exports=sort_all(n for names in ROOT_EXPORTS.values() for n in names),
     )
     out[f"{root}/py.typed"] = ""
@@ -544,7 +586,7 @@ def _package_module(
         package=literal(proto_package),
         version=literal(major_version(proto_package)),
         doc_lines=docstring_lines(f"Protobuf package ``{proto_package}``: messages, enums and services."),
-        imports=import_block(lines),
+        imports=_import_block(lines),
         exports=sort_all([*exports, "__proto_package__", "__api_version__"]),
     )
     return module, service_files
