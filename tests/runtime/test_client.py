@@ -15,6 +15,7 @@ import pytest
 
 from wiregen.runtime import http as H
 
+from .fakes import FakeClock
 from .petstore import (
     CREATE_PET,
     DELETE_PET,
@@ -35,11 +36,13 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def sync_client(handler: Handler, base: str = "http://api.test/v1", **kw: Any) -> H.SyncClient:
+    # A fake clock: retried statuses (503 below) back off without sleeping.
     return H.SyncClient(
         base,
         http_client=httpx.Client(transport=httpx.MockTransport(handler)),
         security_schemes=SECURITY_SCHEMES,
         user_agent="petstore/1.2.0 (wiregen)",
+        clock=FakeClock(),
         **kw,
     )
 
@@ -49,6 +52,7 @@ def async_client(handler: Handler, base: str = "http://api.test/v1", **kw: Any) 
         base,
         http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
         security_schemes=SECURITY_SCHEMES,
+        clock=FakeClock(),
         **kw,
     )
 
@@ -509,21 +513,19 @@ def test_async_client_same_behaviour() -> None:
 
 
 def test_send_is_the_single_attempt_seam() -> None:
+    """``_send`` is called once per attempt by the shared retry loop."""
     attempts: list[str] = []
 
-    class Retrying(H.SyncClient):
+    class Counting(H.SyncClient):
         def _send(self, request: httpx.Request, endpoint: H.Endpoint) -> httpx.Response:
-            for _ in range(2):
-                attempts.append(endpoint.name)
-                response = super()._send(request, endpoint)
-                if response.status_code != 503:
-                    return response
-            return response
+            attempts.append(endpoint.name)
+            return super()._send(request, endpoint)
 
     responses = iter([httpx.Response(503), httpx.Response(200, json=PET_JSON)])
-    client = Retrying(
+    client = Counting(
         "http://a.test",
         http_client=httpx.Client(transport=httpx.MockTransport(lambda r: next(responses))),
+        clock=FakeClock(),
     )
     assert client.call(GET_PET, {"pet-id": 1}).name == "Rex"
     assert attempts == ["get_pet", "get_pet"]

@@ -44,6 +44,7 @@ def test_sync_client_end_to_end(live_server: LiveServer, live_impl: FakePets) ->
         security_schemes=SECURITY_SCHEMES,
         credentials={"bearer": "tok"},
         user_agent="e2e",
+        retry=H.RetryPolicy(base_delay=0.001),
     ) as client:
         pet = client.call(
             GET_PET,
@@ -67,9 +68,11 @@ def test_sync_client_end_to_end(live_server: LiveServer, live_impl: FakePets) ->
         with pytest.raises(GetPetNotFoundError) as info:
             client.call(GET_PET, {"pet-id": 42})
         assert info.value.body == Error(code=404, message="pet 42 not found")
+        calls = len(live_impl.calls)
         with pytest.raises(ServerError) as info2:
             client.call(GET_PET, {"pet-id": 500})
         assert info2.value.status_code == 503
+        assert len(live_impl.calls) == calls + 3  # a GET: retried, 3 attempts in all
 
         created = client.call(CREATE_PET, {}, NewPet(name="Kit", species=Species.CAT))
         assert created.name == "Kit" and created.species is Species.CAT

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .policy import OperationPolicy
+
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
@@ -196,7 +198,8 @@ _TEMPLATE_VAR = re.compile(r"\{([^{}]+)\}")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Endpoint:
-    """One operation.  ``security`` is an OR of AND-sets of scheme names."""
+    """One operation.  ``security`` is an OR of AND-sets of scheme names;
+    ``policy`` is what the spec says about its resilience (``None``: nothing)."""
 
     name: str
     method: str
@@ -206,6 +209,7 @@ class Endpoint:
     responses: tuple[ResponseSpec, ...] = ()
     security: tuple[tuple[str, ...], ...] = ()
     deprecated: bool = False
+    policy: OperationPolicy | None = None
     _path_parts: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
