@@ -417,8 +417,9 @@ def _run_jobs(
     outcomes = []
     for number, job in enumerate(jobs, 1):
         cache = None if args.no_cache else JobCache(cache_dir, job.to_request(), job.output)
-        label = f"[{number}/{len(jobs)}] {job.package}: {mode.value}"
-        with status.step(label if len(jobs) > 1 else f"{job.package}: {mode.value}"):
+        doing = "generating" if mode is Mode.GENERATE else "checking"
+        label = f"{job.package}: {doing}"
+        with status.step(f"[{number}/{len(jobs)}] {label}" if len(jobs) > 1 else label):
             outcome = run_job(job, mode, cache=cache)
         reporter.job(outcome, list_changes=list_changes)
         outcomes.append(outcome)
