@@ -118,3 +118,13 @@ def test_type_checking_block_and_docstring_are_allowed(tmp_path: Path) -> None:
     ok = {"pkg/__init__.py": '"""Doc."""\nimport typing as _t\nif _t.TYPE_CHECKING:\n    import os\nX = 1\n'}
     emit(ok, tmp_path / "out")
     assert (tmp_path / "out" / "pkg" / "__init__.py").exists()
+
+
+def test_protoc_builder_calls_are_allowed_only_in_pb2_modules(tmp_path: Path) -> None:
+    pb2 = "_builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)\nif not _descriptor._USE_C_DESCRIPTORS:\n    X = 1\n"
+    emit({"pkg/a_pb2.py": pb2}, tmp_path / "ok")
+    assert (tmp_path / "ok" / "pkg" / "a_pb2.py").exists()
+    with pytest.raises(Abort):
+        emit({"pkg/models.py": pb2}, tmp_path / "bad")
+    with pytest.raises(Abort):  # any other call is refused even in a _pb2 module
+        emit({"pkg/b_pb2.py": "__import__('os').system('x')\n"}, tmp_path / "bad2")

@@ -155,7 +155,22 @@ def _content_problem(rel: str, text: str) -> Diagnostic | None:
 _TOP_LEVEL = (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign)
 
 
-def _unexpected_statement(tree: ast.Module) -> ast.stmt | None:
+# protoc's modules build their classes with module-level calls and version guards.
+# These exact shapes are allowed in files protoc names (`*_pb2.py`, `*_pb2_grpc.py`)
+# and nowhere else.
+_PROTOC_CALLS = frozenset(
+    {
+        "_runtime_version.ValidateProtobufRuntimeVersion",
+        "_builder.BuildMessageAndEnumDescriptors",
+        "_builder.BuildTopDescriptorsAndMessages",
+        "_builder.BuildServices",
+    }
+)
+_PROTOC_GUARDS = frozenset({"not _descriptor._USE_C_DESCRIPTORS", "_version_not_supported"})
+
+
+def _unexpected_statement(tree: ast.Module, rel: str = "") -> ast.stmt | None:
+    protoc = rel.endswith(("_pb2.py", "_pb2_grpc.py"))
     for node in tree.body:
         if isinstance(node, _TOP_LEVEL):
             continue
@@ -163,8 +178,23 @@ def _unexpected_statement(tree: ast.Module) -> ast.stmt | None:
             continue  # a docstring
         if isinstance(node, ast.If) and _is_type_checking(node.test):
             continue
+        if protoc and _is_protoc_statement(node):
+            continue
         return node
     return None
+
+
+def _is_protoc_statement(node: ast.stmt) -> bool:
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        return ast.unparse(node.value.func) in _PROTOC_CALLS
+    if isinstance(node, ast.If):
+        return ast.unparse(node.test) in _PROTOC_GUARDS
+    if isinstance(node, ast.Try):
+        # grpc's version probe: `try: from grpc._utilities import first_version_is_lower ...`
+        return any(
+            isinstance(stmt, ast.ImportFrom) and stmt.module == "grpc._utilities" for stmt in node.body
+        )
+    return False
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -190,7 +220,7 @@ def _python_problem(rel: str, text: str) -> Diagnostic | None:
             f"generated file {rel!r} cannot be parsed: {type(exc).__name__}: {exc}",
             hint=BUG_HINT,
         )
-    unexpected = _unexpected_statement(tree)
+    unexpected = _unexpected_statement(tree, rel)
     if unexpected is not None:
         return error(
             INVALID_CONTENT,
