@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wiregen.runtime import idempotency
-from wiregen.runtime.attempts import NOT_SENT, Acquire, CallPlan, Send, Sleep, run
+from wiregen.runtime.attempts import NOT_SENT, Acquire, CallPlan, Resolved, Send, Sleep, run
 from wiregen.runtime.backoff import backoff_cap, retry_after_seconds
 from wiregen.runtime.budget import RetryThrottle
 from wiregen.runtime.errors import (
@@ -70,30 +70,31 @@ def make_plan(
     client_timeout: httpx.Timeout | None = None,
     seed: int = 0,
     events: list[Any] | None = None,
+    limiter: Any = None,
+    max_wait: float = 0.0,
 ) -> CallPlan:
     request = httpx.Request(method, "http://api.test/op")
     safe = idempotency.prepare(method, request.headers, OperationPolicy(idempotent=keyed), UNSET)
-    return CallPlan(
+    policy = Resolved(
         operation="op",
-        request=request,
-        retry_safe=safe,
         timeout=timeout,
         client_timeout=client_timeout or httpx.Timeout(None),
         retry=retry,
         throttle=throttle,
         breaker=None,
-        limiter=None,
-        max_wait=0.0,
+        limiter=limiter,
+        max_wait=max_wait,
         clock=clock,
         rng=random.Random(seed),
         emit=(events.append if events is not None else lambda e: None),
     )
+    return CallPlan(policy, request, safe, timeout)
 
 
 def attempt_limit(plan: CallPlan, left: float | None) -> float | None:
     """The read timeout the runtime gave this attempt (what the transport enforces)."""
     if left is None:
-        return plan.client_timeout.read
+        return plan.policy.client_timeout.read
     limit: float = plan.request.extensions["timeout"]["read"]
     return limit
 
@@ -144,10 +145,10 @@ def simulate(plan: CallPlan, script: list[Net], clock: FakeClock) -> Trace:
 
 def retryable(plan: CallPlan, outcome: Any) -> bool:
     """What the policy says may be retried (ignoring attempts, budget, deadline)."""
-    if plan.retry is None:
+    if plan.policy.retry is None:
         return False
     if isinstance(outcome, httpx.Response):
-        return outcome.status_code in plan.retry.retry_statuses and plan.retry_safe
+        return outcome.status_code in plan.policy.retry.retry_statuses and plan.retry_safe
     return isinstance(outcome, NOT_SENT) or plan.retry_safe
 
 
@@ -155,7 +156,7 @@ def cut_by_deadline(plan: CallPlan, outcome: Any, send_time: float, start: float
     if plan.timeout is None or not isinstance(outcome, httpx.TimeoutException):
         return False
     left = start + plan.timeout - send_time
-    limit = plan.client_timeout.read
+    limit = plan.policy.client_timeout.read
     return limit is None or limit >= left
 
 
@@ -408,16 +409,14 @@ def test_bulkhead_step_and_release() -> None:
 
     clock = FakeClock()
     slots = Slots()
-    plan = make_plan(clock, timeout=1.0)
-    plan.limiter = slots
-    plan.max_wait = 5.0
+    plan = make_plan(clock, timeout=1.0, limiter=slots, max_wait=5.0)
     steps = run(plan)
     step = next(steps)
     assert isinstance(step, Acquire) and step.seconds == 1.0  # bounded by the deadline
     with pytest.raises(BulkheadFullError) as info:
         steps.send(False)
     assert info.value.attempts == 0 and slots.released == 0
-    steps = run(plan)
+    steps = run(make_plan(clock, timeout=1.0, limiter=slots, max_wait=5.0))
     next(steps)
     assert isinstance(steps.send(True), Send)
     steps.close()  # e.g. the caller was cancelled mid-attempt

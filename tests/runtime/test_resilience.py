@@ -695,3 +695,25 @@ def test_runtime_import_stays_light() -> None:
         env={"PYTHONPATH": root, "PATH": ""},
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_without_an_sdk_no_span_but_an_incoming_context_is_propagated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from opentelemetry import trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+    monkeypatch.setattr(tracing, "_otel", tracing._NOT_LOADED)  # the real API, no SDK
+    assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+    server = Server(status(200))
+    client = sync(server)
+    client.call(GET)
+    assert "traceparent" not in server.requests[-1].headers  # nothing to propagate
+    incoming = SpanContext(
+        trace_id=0x1234, span_id=0x5678, is_remote=True, trace_flags=TraceFlags(1)
+    )
+    with trace.use_span(NonRecordingSpan(incoming)):
+        client.call(GET)
+    assert server.requests[-1].headers["traceparent"] == (
+        "00-00000000000000000000000000001234-0000000000005678-01"
+    )

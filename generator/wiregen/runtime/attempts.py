@@ -76,11 +76,11 @@ _TIMEOUT_PART: Final[dict[type[httpx.TimeoutException], str]] = {
 }
 
 
-class CallPlan:
-    """Everything one call's loop needs, resolved from the policies by the client."""
+class Resolved:
+    """What one operation's policy comes to on one client: resolved once (the
+    client caches it per endpoint), used by every call of that operation."""
 
     __slots__ = (
-        "attempts",
         "breaker",
         "client_timeout",
         "clock",
@@ -88,11 +88,8 @@ class CallPlan:
         "limiter",
         "max_wait",
         "operation",
-        "request",
         "retry",
-        "retry_safe",
         "rng",
-        "status",
         "throttle",
         "timeout",
     )
@@ -101,8 +98,6 @@ class CallPlan:
         self,
         *,
         operation: str,
-        request: httpx.Request,
-        retry_safe: bool,
         timeout: float | None,
         client_timeout: httpx.Timeout,
         retry: RetryPolicy | None,
@@ -115,9 +110,7 @@ class CallPlan:
         emit: Callable[[ResilienceEvent], None],
     ) -> None:
         self.operation = operation
-        self.request = request
-        self.retry_safe = retry_safe  # may be sent twice once it may have reached the server
-        self.timeout = timeout  # the deadline, relative to the start of the call
+        self.timeout = timeout  # the deadline, relative to the start of a call
         self.client_timeout = client_timeout  # per-attempt limits of the httpx client
         self.retry = retry
         self.throttle = throttle
@@ -127,35 +120,64 @@ class CallPlan:
         self.clock = clock
         self.rng = rng
         self.emit = emit
+
+
+class CallPlan:
+    """One call: the operation's resolved policy, the request, and what happened."""
+
+    __slots__ = ("attempts", "policy", "request", "retry_safe", "status", "timeout")
+
+    def __init__(
+        self,
+        policy: Resolved,
+        request: httpx.Request,
+        retry_safe: bool,
+        timeout: float | None,
+    ) -> None:
+        self.policy = policy
+        self.request = request
+        self.retry_safe = retry_safe  # may be sent twice once it may have reached the server
+        self.timeout = timeout  # this call's deadline (the policy's, unless overridden)
         self.attempts = 0  # attempts started so far
         self.status: int | None = None  # of the last response, for tracing
 
+    @property
+    def operation(self) -> str:
+        return self.policy.operation
+
 
 def run(plan: CallPlan) -> Generator[Step, object, httpx.Response]:
-    clock = plan.clock
-    deadline = None if plan.timeout is None else clock.monotonic() + plan.timeout
-    limiter = plan.limiter
-    if limiter is None:
-        return (yield from _attempts(plan, deadline))
-    wait = plan.max_wait
-    if deadline is not None:
-        wait = max(0.0, min(wait, deadline - clock.monotonic()))
+    """The steps of one call (see the module docstring)."""
+    if plan.policy.limiter is None:
+        return _attempts(plan)
+    return _in_bulkhead(plan, plan.policy.limiter)
+
+
+def _in_bulkhead(plan: CallPlan, limiter: Limiter) -> Generator[Step, object, httpx.Response]:
+    clock = plan.policy.clock
+    start = clock.monotonic()
+    wait = plan.policy.max_wait
+    if plan.timeout is not None:
+        wait = max(0.0, min(wait, plan.timeout))
     if not (yield Acquire(wait)):
         raise BulkheadFullError(
             f"{plan.operation}: too many calls in flight (waited {wait:.3f}s)", attempts=0
         )
     try:
-        return (yield from _attempts(plan, deadline))
+        # The wait for a slot counts against the deadline.
+        return (yield from _attempts(plan, clock.monotonic() - start))
     finally:
         limiter.release()
 
 
-def _attempts(plan: CallPlan, deadline: float | None) -> Generator[Step, object, httpx.Response]:
-    clock = plan.clock
-    retry = plan.retry
+def _attempts(plan: CallPlan, waited: float = 0.0) -> Generator[Step, object, httpx.Response]:
+    policy = plan.policy
+    clock = policy.clock
+    deadline = None if plan.timeout is None else clock.monotonic() + plan.timeout - waited
+    retry = policy.retry
     max_attempts = 1 if retry is None else retry.max_attempts
-    breaker = plan.breaker
-    throttle = plan.throttle
+    breaker = policy.breaker
+    throttle = policy.throttle
     while True:
         left = None if deadline is None else deadline - clock.monotonic()
         if left is not None and left <= 0:
@@ -163,7 +185,7 @@ def _attempts(plan: CallPlan, deadline: float | None) -> Generator[Step, object,
         ticket = 0 if breaker is None else breaker.admit(plan.attempts)
         plan.attempts += 1
         if left is not None:
-            plan.request.extensions["timeout"] = _capped(plan.client_timeout, left)
+            plan.request.extensions["timeout"] = _capped(policy.client_timeout, left)
         outcome: object = None
         try:
             outcome = yield Send(left)
@@ -193,7 +215,7 @@ def _attempts(plan: CallPlan, deadline: float | None) -> Generator[Step, object,
                 breaker.record(ticket, True)
             if throttle is not None:
                 throttle.on_failure()
-            if left is not None and _cut_by_deadline(outcome, plan.client_timeout, left):
+            if left is not None and _cut_by_deadline(outcome, policy.client_timeout, left):
                 raise _deadline_error(plan) from outcome
             if not (isinstance(outcome, NOT_SENT) or plan.retry_safe):
                 raise TransportError(_describe(plan, outcome), attempts=plan.attempts) from outcome
@@ -214,13 +236,13 @@ def _attempts(plan: CallPlan, deadline: float | None) -> Generator[Step, object,
         if isinstance(outcome, httpx.Response):
             delay = retry_after_seconds(outcome.headers, clock.time())
         if delay is None:
-            delay = jittered_delay(retry, plan.attempts, plan.rng)
+            delay = jittered_delay(retry, plan.attempts, policy.rng)
         if deadline is not None and delay >= deadline - clock.monotonic():
             raise _deadline_error(plan, f" (next retry was due in {delay:.3f}s)")
         # Events are rare: their classes are imported on the first one.
         from .event_types import RetryScheduled
 
-        plan.emit(RetryScheduled(plan.operation, plan.attempts, delay, reason))
+        policy.emit(RetryScheduled(policy.operation, plan.attempts, delay, reason))
         if delay > 0:
             yield Sleep(delay)
 

@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 import httpx
 
 from . import idempotency
-from .attempts import CallPlan, Send, Sleep, run
+from .attempts import CallPlan, Resolved, Send, Sleep, run
 from .auth import AuthParts, resolve_security
 from .bodies import encode_body
 from .breaker import BreakerRegistry
@@ -47,6 +47,7 @@ from .policy import (
     UNSET,
     BulkheadPolicy,
     CircuitBreakerPolicy,
+    OperationPolicy,
     Options,
     RetryBudget,
     RetryPolicy,
@@ -61,6 +62,7 @@ DEFAULT_USER_AGENT = "wiregen-client"
 
 _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
 _ids = count()
+_MAX_RESOLVED = 1024
 
 
 class _Shared:
@@ -143,17 +145,19 @@ class _ClientCore(Generic[_H]):
         "_fallbacks",
         "_shared",
     )
+    # Per-instance, not copied: ``_resolved`` caches policies resolved with ``_options``.
 
     base_url: str
     _origin: str
     _owns_http: bool
     _http: _H
-    _headers: dict[str, str]
+    _headers: dict[str, tuple[str, str]]  # lower-case name -> (name, value)
     _schemes: dict[str, SecurityScheme]
     _credentials: dict[str, Any]
     _options: Options
     _fallbacks: dict[str, Callable[..., Any]]
     _shared: _Shared
+    _resolved: dict[int, tuple[Endpoint, OperationPolicy, Resolved]]
 
     def __init__(
         self,
@@ -193,13 +197,16 @@ class _ClientCore(Generic[_H]):
             if http_client is not None
             else self._new_http(DEFAULT_TIMEOUT if timeout is UNSET else timeout)
         )
-        self._headers = {"User-Agent": user_agent or DEFAULT_USER_AGENT, **(headers or {})}
+        self._headers = _header_items(
+            {"User-Agent": user_agent or DEFAULT_USER_AGENT, **(headers or {})}
+        )
         self._schemes = {s.name: s for s in security_schemes}
         self._credentials = dict(credentials or {})
         self._options = Options(
             timeout=timeout, retry=retry, circuit_breaker=circuit_breaker, bulkhead=bulkhead
         )
         self._fallbacks = dict(fallbacks or {})
+        self._resolved = {}
         self._shared = _Shared(
             clock or SYSTEM_CLOCK, rng or random.Random(), Emitter(on_event), self._new_limiter
         )
@@ -250,6 +257,7 @@ class _ClientCore(Generic[_H]):
         for name in self._RUNTIME_ATTRIBUTES:
             setattr(clone, name, getattr(self, name))
         clone._owns_http = False
+        clone._resolved = {}
         clone._options = Options(
             timeout=timeout,
             retry=retry,
@@ -260,7 +268,7 @@ class _ClientCore(Generic[_H]):
         if not isinstance(fallbacks, Unset):
             clone._fallbacks = dict(fallbacks or {})
         if not isinstance(headers, Unset):
-            clone._headers = {**self._headers, **headers}
+            clone._headers = {**self._headers, **_header_items(headers)}
         return clone
 
     def circuit_states(self) -> Iterator[tuple[str, str]]:
@@ -292,26 +300,32 @@ class _ClientCore(Generic[_H]):
                 stacklevel=stacklevel,
             )
         auth: AuthParts = resolve_security(endpoint.security, self._schemes, self._credentials)
-        out = httpx.Headers()
-        accept = _accept(endpoint)
+        # Header names are case-insensitive: keyed by lower-case name, later wins.
+        # (A plain dict: httpx.Headers operations cost microseconds each.)
+        out: dict[str, tuple[str, str]] = {}
+        accept = endpoint.accept_header()
         if accept:
-            out["Accept"] = accept
+            out["accept"] = ("Accept", accept)
         out.update(self._headers)
         for name, value in enc.headers:
-            out[name] = value
-        out.update(auth.headers)
+            out[name.lower()] = (name, value)
+        for name, value in auth.headers.items():
+            out[name.lower()] = (name, value)
         content: bytes | None = None
         if endpoint.body is not None and body is not None:
             encoded = encode_body(endpoint.body, body)
             content = encoded.content
-            out["Content-Type"] = encoded.content_type
+            out["content-type"] = ("Content-Type", encoded.content_type)
         elif endpoint.body is not None and endpoint.body.required:
             raise ValueError(f"operation {endpoint.name} requires a request body")
         if headers:
-            out.update(headers)
+            for name, value in headers.items():
+                out[name.lower()] = (name, value)
         query = enc.query + auth.query
         url = self.base_url + enc.path + ("?" + "&".join(query) if query else "")
-        request = self._http.build_request(endpoint.method, url, headers=out, content=content)
+        request = self._http.build_request(
+            endpoint.method, url, headers=list(out.values()), content=content
+        )
         cookie_pairs: list[str] = [*enc.cookies, *auth.cookies]
         if cookie_pairs:
             jar = request.headers.get("Cookie")
@@ -321,26 +335,34 @@ class _ClientCore(Generic[_H]):
     def _plan(self, endpoint: Endpoint, request: httpx.Request, timeout: float | None) -> CallPlan:
         """The call's policy: ``call(timeout=)`` > ``with_options`` > constructor >
         spec (``endpoint.policy``) > defaults."""
+        cached = self._resolved.get(id(endpoint))
+        if cached is None or cached[0] is not endpoint:
+            cached = self._resolve(endpoint)
+        _, spec, policy = cached
+        if (
+            request.method in idempotency.RETRY_SAFE_METHODS
+            and not (spec.idempotent or spec.idempotency_header)
+            and self._options.idempotency_key is UNSET
+        ):
+            retry_safe = True  # the common case, without looking at the headers
+        else:
+            retry_safe = idempotency.prepare(
+                request.method, request.headers, spec, self._options.idempotency_key
+            )
+        return CallPlan(policy, request, retry_safe, policy.timeout if timeout is None else timeout)
+
+    def _resolve(self, endpoint: Endpoint) -> tuple[Endpoint, OperationPolicy, Resolved]:
         spec = endpoint.policy or DEFAULT_OPERATION_POLICY
         options = self._options
-        deadline: float | None = (
-            timeout
-            if timeout is not None
-            else pick(
-                DEFAULT_TIMEOUT, options.timeout, UNSET if spec.timeout is None else spec.timeout
-            )
-        )
         retry = pick(DEFAULT_RETRY, options.retry, spec.retry)
         breaker = pick(DEFAULT_CIRCUIT_BREAKER, options.circuit_breaker, spec.circuit_breaker)
         bulkhead = pick(None, options.bulkhead)
         shared = self._shared
-        return CallPlan(
+        policy = Resolved(
             operation=endpoint.name,
-            request=request,
-            retry_safe=idempotency.prepare(
-                endpoint.method, request.headers, spec, options.idempotency_key
+            timeout=pick(
+                DEFAULT_TIMEOUT, options.timeout, UNSET if spec.timeout is None else spec.timeout
             ),
-            timeout=deadline,
             client_timeout=self._http.timeout,
             retry=retry,
             throttle=None
@@ -353,6 +375,13 @@ class _ClientCore(Generic[_H]):
             rng=shared.rng,
             emit=shared.emit,
         )
+        if len(self._resolved) >= _MAX_RESOLVED:  # endpoints made on the fly: stay bounded
+            self._resolved.clear()
+        # Keyed by identity (hashing an Endpoint hashes all its parameters); the
+        # endpoint is kept in the value so that its id cannot be reused meanwhile.
+        entry = (endpoint, spec, policy)
+        self._resolved[id(endpoint)] = entry
+        return entry
 
     def _handle_response(
         self, endpoint: Endpoint, response: httpx.Response, stacklevel: int
@@ -372,7 +401,8 @@ class _ClientCore(Generic[_H]):
         if fallback is None:
             return None
         if not isinstance(error, ResilienceError):
-            statuses = DEFAULT_RETRY_STATUSES if plan.retry is None else plan.retry.retry_statuses
+            retry = plan.policy.retry
+            statuses = DEFAULT_RETRY_STATUSES if retry is None else retry.retry_statuses
             if not (isinstance(error, ApiError) and error.status_code in statuses):
                 return None
         from .event_types import FallbackUsed
@@ -381,8 +411,13 @@ class _ClientCore(Generic[_H]):
         return fallback
 
     def _warn_sunset(self, endpoint: Endpoint, response: httpx.Response, stacklevel: int) -> None:
-        deprecation = response.headers.get("Deprecation")
-        sunset = response.headers.get("Sunset")
+        deprecation = sunset = None
+        for key, value in response.headers.raw:  # one pass; Headers.get scans per call
+            key = key.lower()
+            if key == b"deprecation":
+                deprecation = value.decode("latin-1")
+            elif key == b"sunset":
+                sunset = value.decode("latin-1")
         warned = self._shared.sunset_warned
         if (deprecation is None and sunset is None) or endpoint.name in warned:
             return
@@ -402,12 +437,8 @@ class _ClientCore(Generic[_H]):
         self._shared.emit(DeprecationNotice(endpoint.name, deprecation, sunset))
 
 
-def _accept(endpoint: Endpoint) -> str:
-    seen: dict[str, None] = {}
-    for r in endpoint.responses:
-        if r.media_type:
-            seen.setdefault(r.media_type, None)
-    return ", ".join(seen)
+def _header_items(headers: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    return {name.lower(): (name, value) for name, value in headers.items()}
 
 
 class _DeadlineStream(httpx.SyncByteStream):
@@ -471,7 +502,7 @@ class SyncClient(_ClientCore[httpx.Client]):
     def _drive(self, plan: CallPlan, endpoint: Endpoint) -> httpx.Response:
         """Run the shared loop, blocking where it waits."""
         steps = run(plan)
-        clock = plan.clock
+        clock = plan.policy.clock
         try:
             step = next(steps)
             while True:
@@ -481,7 +512,7 @@ class SyncClient(_ClientCore[httpx.Client]):
                     clock.sleep(step.seconds)
                     step = steps.send(None)
                 else:
-                    limiter = plan.limiter
+                    limiter = plan.policy.limiter
                     assert isinstance(limiter, ThreadLimiter)
                     step = steps.send(limiter.acquire(step.seconds))
         except StopIteration as done:
@@ -572,7 +603,7 @@ class AsyncClient(_ClientCore[httpx.AsyncClient]):
     async def _drive(self, plan: CallPlan, endpoint: Endpoint) -> httpx.Response:
         """Run the shared loop, awaiting where it waits."""
         steps = run(plan)
-        clock = plan.clock
+        clock = plan.policy.clock
         try:
             step = next(steps)
             while True:
@@ -582,7 +613,7 @@ class AsyncClient(_ClientCore[httpx.AsyncClient]):
                     await clock.asleep(step.seconds)
                     step = steps.send(None)
                 else:
-                    limiter = plan.limiter
+                    limiter = plan.policy.limiter
                     assert isinstance(limiter, TaskLimiter)
                     step = steps.send(await limiter.acquire(step.seconds))
         except StopIteration as done:

@@ -211,6 +211,7 @@ class Endpoint:
     deprecated: bool = False
     policy: OperationPolicy | None = None
     _path_parts: Any = field(default=None, init=False, repr=False, compare=False)
+    _accept: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", self.method.upper())
@@ -238,6 +239,18 @@ class Endpoint:
                 parts.append(self.path[pos:])
             cached = tuple(parts)
             object.__setattr__(self, "_path_parts", cached)
+        return cached  # type: ignore[no-any-return]
+
+    def accept_header(self) -> str:
+        """The ``Accept`` value: the documented response media types, in order."""
+        cached = self._accept
+        if cached is None:
+            seen: dict[str, None] = {}
+            for r in self.responses:
+                if r.media_type:
+                    seen.setdefault(r.media_type, None)
+            cached = ", ".join(seen)
+            object.__setattr__(self, "_accept", cached)
         return cached  # type: ignore[no-any-return]
 
     def response_for(

@@ -8,6 +8,7 @@ import, so ``import <pkg>.client`` stays cheap; without it a call costs one
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +19,21 @@ if TYPE_CHECKING:
 class _Otel:
     """The parts of the OpenTelemetry API a call uses, imported once."""
 
-    __slots__ = ("client_kind", "inject", "tracer")
+    __slots__ = ("client_kind", "configured", "context_to_propagate", "inject", "tracer")
 
-    def __init__(self, tracer: Any, inject: Any, client_kind: Any) -> None:
+    def __init__(
+        self,
+        tracer: Any,
+        inject: Any,
+        client_kind: Any,
+        configured: Callable[[], bool] | None = None,
+        context_to_propagate: Callable[[], bool] | None = None,
+    ) -> None:
         self.tracer = tracer
         self.inject = inject
         self.client_kind = client_kind
+        self.configured = configured or (lambda: True)
+        self.context_to_propagate = context_to_propagate or (lambda: True)
 
 
 _NOT_LOADED = object()
@@ -39,15 +49,38 @@ def _load() -> _Otel | None:
         except ImportError:
             _otel = None
         else:
-            _otel = _Otel(trace.get_tracer(__name__), propagate.inject, trace.SpanKind.CLIENT)
+            unconfigured = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
+
+            def configured() -> bool:
+                # Without an SDK (or with a no-op provider) no span would be recorded:
+                # skip the span machinery, which would cost more than the rest of a
+                # call's bookkeeping together.
+                return not isinstance(trace.get_tracer_provider(), unconfigured)
+
+            def context_to_propagate() -> bool:
+                return bool(trace.get_current_span().get_span_context().is_valid)
+
+            _otel = _Otel(
+                trace.get_tracer(__name__),
+                propagate.inject,
+                trace.SpanKind.CLIENT,
+                configured,
+                context_to_propagate,
+            )
     return _otel  # type: ignore[no-any-return]
 
 
 def call_span(plan: CallPlan) -> contextlib.AbstractContextManager[object]:
     """A span around the whole call (all attempts); injects ``traceparent`` into
-    the request on entry, records status and attempt count on exit."""
+    the request on entry, records status and attempt count on exit.  Without a
+    configured tracer provider there is no span, but a context set by someone
+    else (an incoming request's) is still propagated."""
     otel = _load()
     if otel is None:
+        return _NULL
+    if not otel.configured():
+        if otel.context_to_propagate():
+            otel.inject(plan.request.headers)
         return _NULL
     return _CallSpan(otel, plan)
 
