@@ -15,6 +15,17 @@ from wiregen.render.imports import from_import, import_block, sort_all
 from wiregen.render.types import IMPORT_OF_PREFIX, TypeRenderer
 
 _MODELS = "_models."
+# What `<pkg>.client` re-exports from the runtime for configuring resilience.
+RESILIENCE_EXPORTS = (
+    "BulkheadFullError",
+    "BulkheadPolicy",
+    "CircuitBreakerPolicy",
+    "CircuitOpenError",
+    "DeadlineExceededError",
+    "ResilienceError",
+    "RetryPolicy",
+    "TransportError",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +143,7 @@ def build(api: ir.Api, package: str) -> HttpModules:
     tagged = [s for s in services if s.tagged]
     untagged_imports = next((_imports(s.used, ".") for s in services if not s.tagged), [])
     error_names = ["ApiError", "UnexpectedStatusError", *(e.name for e in errors)]
-    client_all = sort_all(["AsyncClient", "Client", *error_names])
+    client_all = sort_all(["AsyncClient", "Client", *error_names, *RESILIENCE_EXPORTS])
     server_all = sort_all(
         ["NotImplementedOperation", "ServiceError", "create_app", "current_request"]
         + [f"{s.class_name}Service" for s in services]
@@ -158,6 +169,7 @@ def build(api: ir.Api, package: str) -> HttpModules:
                 "from . import _endpoints as _ep",
                 *(from_import("._endpoints", [f"{s.py_name} as _ep_{s.py_name}"]) for s in services if not s.tagged),
                 "from ._runtime import http as _http",
+                from_import("._runtime.http", RESILIENCE_EXPORTS),
                 from_import(".errors", error_names),
             ]
         ),
@@ -250,8 +262,16 @@ def _operation(
     params = [_param(p, runtime_types, annotations) for p in op.parameters]
     required = [p for p in params if not p.default]
     optional = [p for p in params if p.default]
+    # The client generates the idempotency key when the caller gives none (the same
+    # key on every attempt), so it is optional there even when the spec requires it.
+    client_params = [_param(p, runtime_types, annotations, optional=p.name == op.idempotency_header) for p in op.parameters]
     body_arg = "None" if op.body is None else "body"
-    signature = _signature(required, optional, op.body, _body_annotation(op.body, annotations, client=True))
+    signature = _signature(
+        [p for p in client_params if not p.default],
+        [p for p in client_params if p.default],
+        op.body,
+        _body_annotation(op.body, annotations, client=True),
+    )
     server_signature = _signature(required, optional, op.body, _body_annotation(op.body, annotations, client=False))
     mapping = "{" + ", ".join(f"{literal(p.py_name)}: {p.py_name}" for p in params) + "}"
     returns, return_kind = _returns(op, annotations)
@@ -271,10 +291,10 @@ def _operation(
     )
 
 
-def _param(p: ir.Parameter, runtime_types: TypeRenderer, annotations: TypeRenderer) -> ParamView:
+def _param(p: ir.Parameter, runtime_types: TypeRenderer, annotations: TypeRenderer, *, optional: bool = False) -> ParamView:
     annotation = annotations.render(p.type)
     default = ""
-    if not p.required:
+    if not p.required or optional:
         default = " = None"
         if not (annotation.endswith(" | None") or annotation in ("None", "_t.Any")):
             annotation += " | None"
@@ -359,6 +379,9 @@ def _endpoint(
         f"security={_security(security)}",
         f"deprecated={op.deprecated}",
     ]
+    policy = _policy(op)
+    if policy:
+        lines.append(f"policy={policy}")
     return "_http.Endpoint(\n" + "".join(f"    {line},\n" for line in lines) + ")"
 
 
@@ -379,6 +402,34 @@ def _response_spec(response: ir.Response, runtime_types: TypeRenderer) -> str:
         f"_http.ResponseSpec(status={literal(response.status)}, kind={literal(response.kind.value)}, "
         f"media_type={literal(response.media_type)}, type={type_src}, error={error})"
     )
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+
+def _policy(op: ir.Operation) -> str:
+    """``_http.OperationPolicy(...)`` for what the spec says beyond the defaults, or ``""``."""
+    args = []
+    if op.idempotent and op.method not in _SAFE_METHODS:
+        args.append("idempotent=True")
+    if op.idempotency_header:
+        args.append(f"idempotency_header={literal(op.idempotency_header)}")
+    if op.timeout is not None:
+        args.append(f"timeout={op.timeout!r}")
+    if op.retry is not None:
+        retry = _settings("_http.RetryPolicy", op.retry, ("max_attempts", "base_delay", "max_delay"))
+        args.append(f"retry={retry}")
+    if op.circuit_breaker is not None:
+        names = ("failure_rate", "window", "min_calls", "open_seconds", "half_open_probes")
+        args.append(f"circuit_breaker={_settings('_http.CircuitBreakerPolicy', op.circuit_breaker, names)}")
+    return f"_http.OperationPolicy({', '.join(args)})" if args else ""
+
+
+def _settings(constructor: str, spec: ir.RetrySpec | ir.CircuitBreakerSpec, names: tuple[str, ...]) -> str:
+    if not spec.enabled:
+        return "None"  # switched off by the spec
+    values = [f"{name}={getattr(spec, name)!r}" for name in names if getattr(spec, name) is not None]
+    return f"{constructor}({', '.join(values)})"
 
 
 def _security(security: tuple[ir.SecurityRequirement, ...]) -> str:
