@@ -13,9 +13,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import grpc
 import grpc.aio
 
-import grpc
 from wiregen.diagnostics import Severity
 from wiregen.pipeline import GenerateRequest, Target, generate
 

@@ -16,7 +16,6 @@ imported from ``google.protobuf``, never copied.
 
 from __future__ import annotations
 
-import ast
 import json
 import keyword
 import re
@@ -48,6 +47,7 @@ _KINDS = {
     (True, True): "STREAM_STREAM",
 }
 _SCALAR_PY = {"string": "builtins.str", "boolean": "builtins.bool", "integer": "builtins.int", "number": "builtins.float"}
+_BUILTIN_NAMES = frozenset({"int", "str", "bytes", "float", "bool"})
 _WKT_INIT_EXTRA = {".google.protobuf.Timestamp": "_datetime.datetime", ".google.protobuf.Duration": "_datetime.timedelta"}
 
 
@@ -111,27 +111,28 @@ def pb2_module(text: str, proto: ProtoFile, files: Mapping[str, ProtoFile], pack
     from ``google.protobuf``), imports are sorted the way linters want, and the module
     name protoc bakes in becomes the real one. protoc's statements stay as they are.
     """
-    tree = ast.parse(text)
-    lines = text.split("\n")
     own = (PB, *pb2_parts(proto.name))
     by_module = {protoc_module_name(name): name for name in proto.dependencies}
+    protoc_name = repr(protoc_module_name(proto.name))
     imports: list[str] = []
     local: list[str] = []
     aliases: list[str] = []
     body: list[str] = []
-    for node in tree.body:
-        segment = "\n".join(lines[node.lineno - 1 : node.end_lineno])
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node is tree.body[0]:
-            continue  # protoc's docstring; ours replaces it
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            statement = " ".join(segment.split())
-            rewritten = _rewrite_import(statement, by_module, files, own)
+    # protoc's layout is fixed: comments and its docstring at column 0, one import per
+    # line, everything else statements (multi-line ones indented or closing with ")").
+    for line in text.split("\n"):
+        if not line or line.startswith("#") or line.startswith('"""'):
+            continue
+        if line.startswith(("from ", "import ")):
+            rewritten = _rewrite_import(line, by_module, files, own)
             (local if rewritten.startswith("from .") else imports).append(rewritten)
-            found = _DEP_IMPORT.match(statement)
+            found = _DEP_IMPORT.match(line)
             if found is not None and found["alias"].endswith("__pb2"):
                 aliases.append(found["alias"])
             continue
-        body.append(segment.replace(f"'{protoc_module_name(proto.name)}'", repr(module_of(package, own))))
+        if line.startswith("_builder.BuildTopDescriptorsAndMessages("):
+            line = line.replace(protoc_name, repr(module_of(package, own)))
+        body.append(line)
     doc = f'"""Protocol buffer classes of {_doc_text(proto.name)} (protoc\'s Python generator)."""'
     parts = [head, doc, "", *_import_block(imports + local), ""]
     if aliases:
@@ -243,6 +244,8 @@ class EnumView:
     name: str
     qualified: str
     values: list[str]
+    int_name: str
+    """``int``, or ``builtins.int`` where a member of the enclosing scope shadows it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +254,7 @@ class MessageView:
     enums: list[EnumView]
     nested: list[MessageView]
     fields: list[FieldView]
+    int_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +263,7 @@ class StubView:
     messages: list[MessageView]
     enums: list[EnumView]
     extensions: list[str]
+    int_name: str
 
 
 class _StubBuilder:
@@ -269,43 +274,69 @@ class _StubBuilder:
         self.imports = _Imports(own=(PB, *pb2_parts(proto.name)), package=package)
         self.imports.add("from google.protobuf import descriptor as _descriptor")
         self.imports.scope.claim("builtins")
+        self.module_shadowed = False
 
     def build(self, types: Sequence[ir.TypeDef]) -> StubView:
         children: dict[str, list[ir.TypeDef]] = defaultdict(list)
         for definition in types:
             parent = definition.name.rpartition(".")[0]
             children[parent].append(definition)
+        self.module_shadowed = any(d.name in _BUILTIN_NAMES for d in children[""])
         messages = [self._message(d, children) for d in children[""] if isinstance(d, ir.ObjectDef)]
-        enums = [self._enum(d) for d in children[""] if isinstance(d, ir.EnumDef)]
+        enums = [self._enum(d, self.module_shadowed) for d in children[""] if isinstance(d, ir.EnumDef)]
         extensions = [name for name in self.proto.extensions if _usable(name)]
-        if extensions:
-            self.imports.add("import builtins")
-        if any(m for m in messages):
+        if messages:
             self.imports.add("from google.protobuf import message as _message")
-        return StubView(imports=_import_block(self.imports.lines), messages=messages, enums=enums, extensions=extensions)
+        return StubView(
+            imports=_import_block(self.imports.lines),
+            messages=messages,
+            enums=enums,
+            extensions=extensions,
+            int_name=self._int(self.module_shadowed and bool(extensions)),
+        )
 
-    def _enum(self, definition: ir.EnumDef) -> EnumView:
+    def _int(self, shadowed: bool) -> str:
+        """How to spell ``int`` where a class or module might define its own ``int``."""
+        if shadowed:
+            self.imports.add("import builtins")
+            return "builtins.int"
+        return "int"
+
+    def _enum(self, definition: ir.EnumDef, shadowed: bool) -> EnumView:
         self.imports.add("from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper")
         self.imports.add("from typing import ClassVar as _ClassVar")
-        self.imports.add("import builtins")
         values = [str(m.name) for m in definition.members if _usable(str(m.name))]
-        return EnumView(name=definition.name.rpartition(".")[2], qualified=definition.name, values=values)
+        return EnumView(
+            name=definition.name.rpartition(".")[2],
+            qualified=definition.name,
+            values=values,
+            int_name=self._int(shadowed),
+        )
 
     def _message(self, definition: ir.ObjectDef, children: Mapping[str, list[ir.TypeDef]]) -> MessageView:
         nested = children.get(definition.name, [])
+        # Names of the class body shadow builtins in its annotations (a field called
+        # `bytes`, say): only then are they spelled ``builtins.bytes``.
+        shadowed = (
+            self.module_shadowed
+            or any(f.name in _BUILTIN_NAMES for f in definition.fields)
+            or any(d.name.rpartition(".")[2] in _BUILTIN_NAMES for d in nested)
+        )
         fields = []
         for f in definition.fields:
             if not _usable(f.name):
                 continue
             self.imports.add("from typing import ClassVar as _ClassVar")
-            self.imports.add("import builtins")
             attribute, parameter = self._field_types(f.type)
+            if not shadowed:
+                attribute, parameter = attribute.replace("builtins.", ""), parameter.replace("builtins.", "")
             fields.append(FieldView(name=f.name, constant=f"{f.name.upper()}_FIELD_NUMBER", attribute=attribute, parameter=parameter))
         return MessageView(
             name=definition.name.rpartition(".")[2],
-            enums=[self._enum(d) for d in nested if isinstance(d, ir.EnumDef)],
+            enums=[self._enum(d, shadowed) for d in nested if isinstance(d, ir.EnumDef)],
             nested=[self._message(d, children) for d in nested if isinstance(d, ir.ObjectDef)],
             fields=fields,
+            int_name=self._int(shadowed and bool(fields)),
         )
 
     def _ref(self, target: str) -> str:
