@@ -717,3 +717,31 @@ def test_without_an_sdk_no_span_but_an_incoming_context_is_propagated(
     assert server.requests[-1].headers["traceparent"] == (
         "00-00000000000000000000000000001234-0000000000005678-01"
     )
+
+
+def test_policy_is_resolved_once_per_endpoint_but_follows_the_http_client_timeout() -> None:
+    clock = FakeClock()
+    seen: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"]["read"])
+        return httpx.Response(200, json=1)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler), timeout=5)
+    client = H.SyncClient("http://api.test", http_client=http, clock=clock)
+    client.call(GET)
+    client.call(GET)
+    assert len(client._resolved) == 1
+    http.timeout = httpx.Timeout(2)
+    client.call(GET)
+    assert seen == [5, 5, 2]
+    for _ in range(3):  # endpoints made on the fly are not confused with each other
+        ep = H.Endpoint(
+            name="e",
+            method="GET",
+            path="/e",
+            responses=JSON_OK,
+            policy=H.OperationPolicy(timeout=1),
+        )
+        client.call(ep)
+    assert seen[-1] == 1

@@ -336,7 +336,11 @@ class _ClientCore(Generic[_H]):
         """The call's policy: ``call(timeout=)`` > ``with_options`` > constructor >
         spec (``endpoint.policy``) > defaults."""
         cached = self._resolved.get(id(endpoint))
-        if cached is None or cached[0] is not endpoint:
+        if (
+            cached is None
+            or cached[0] is not endpoint
+            or cached[2].client_timeout is not self._http.timeout  # reassigned since
+        ):
             cached = self._resolve(endpoint)
         _, spec, policy = cached
         if (
