@@ -45,7 +45,7 @@ args = ["protoc", *[f"-I{r}" for r in roots], f"-I{bundled}", *os.environ["BENCH
 sys.exit(protoc.main(args + files))
 """
 _WIREGEN = """
-import ast, sys, os
+import sys, os
 from pathlib import Path
 from wiregen.pipeline import GenerateRequest, Target, generate
 out, files = Path(sys.argv[1]), sys.argv[2:]
@@ -58,12 +58,8 @@ result = generate(GenerateRequest(spec=specs[0], specs=tuple(specs[1:]), package
 if not result.ok:
     print("\\n".join(d.format() for d in result.diagnostics), file=sys.stderr)
     sys.exit(1)
-for rel, text in result.files.items():  # what the emit stage does: parse every file, then write
-    if rel.endswith((".py", ".pyi")):
-        ast.parse(text)
-    path = out / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+from wiregen.emit import emit
+emit(result.files, out)  # what `wiregen generate` does: check (parse) every file, then write
 """
 
 TOOLS = {

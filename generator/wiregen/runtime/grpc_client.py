@@ -593,6 +593,10 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
         if self._owns_channel:
             await self._channel.close()
 
+    async def aclose(self) -> None:
+        """The same as ``close()`` (the name the async HTTP clients use)."""
+        await self.close()
+
     async def __aenter__(self) -> Self:
         return self
 
