@@ -87,7 +87,11 @@ class _Source:
 
     def __init__(self, proto: descriptor_pb2.FileDescriptorProto, display: str) -> None:
         self.display = display
-        self._locations = {tuple(loc.path): loc for loc in proto.source_code_info.location}
+        # Declarations sit at even-length paths (pairs of field number and index); the
+        # many odd-length ones (a field's name, number, type...) are never asked for.
+        self._locations = {
+            tuple(path): loc for loc in proto.source_code_info.location if not len(path := loc.path) % 2
+        }
 
     def span(self, path: tuple[int, ...]) -> SourceSpan:
         pointer = "".join(f"/{p}" for p in path)

@@ -129,27 +129,16 @@ def compile_protos(specs: Sequence[Path], includes: Sequence[Path], *, display_b
         includes_args = [f"-I{root}" for root in roots]
         python_out = Path(tmp) / "py"
         python_out.mkdir()
-        # protoc's Python generator parses the files again; in a forked child it does so
-        # while this process reads the descriptors (about half the time of a large set).
-        python_job = _Background([*includes_args, f"--python_out={python_out}", *names], Path(tmp) / "py.err")
         args = [*includes_args, "--include_imports", "--include_source_info", f"--descriptor_set_out={descriptor_path}"]
-        if not python_job.started:
-            args.append(f"--python_out={python_out}")
-        code, messages = _run([*args, *names])
+        code, messages = _run([*args, f"--python_out={python_out}", *names])
         diagnostics.extend(_parse_messages(messages, display))
         if code != 0 or any(d.severity is Severity.ERROR for d in diagnostics):
-            python_job.wait()
             if not any(d.severity is Severity.ERROR for d in diagnostics):
                 diagnostics.append(_error(SEMANTIC, f"protoc failed: {messages.strip() or 'no message'}", None))
             return Compilation(files=(), targets=tuple(names), python={}, display={}, diagnostics=tuple(diagnostics))
         file_set = descriptor_pb2.FileDescriptorSet.FromString(descriptor_path.read_bytes())
         files = tuple(file_set.file)
-        code, messages = python_job.wait()
-        if code != 0:
-            diagnostics.append(_error(SEMANTIC, f"protoc's Python generator failed: {messages.strip()}", None))
-            python: dict[str, str] = {}
-        else:
-            python = _python_modules(files, names, includes_args, python_out, diagnostics)
+        python = _python_modules(files, names, includes_args, python_out, diagnostics)
     return Compilation(
         files=files,
         targets=tuple(names),
@@ -157,42 +146,6 @@ def compile_protos(specs: Sequence[Path], includes: Sequence[Path], *, display_b
         display={f.name: display.show(f.name) for f in files},
         diagnostics=tuple(diagnostics),
     )
-
-
-class _Background:
-    """One protoc run in a forked child (when this process may fork: one thread, POSIX)."""
-
-    def __init__(self, args: list[str], errors: Path) -> None:
-        self._errors = errors
-        self._pid = 0
-        self._code = 0
-        self.started = hasattr(os, "fork") and threading.active_count() == 1 and (os.cpu_count() or 1) > 1
-        if not self.started:
-            return
-        pid = os.fork()
-        if pid == 0:  # child: run protoc with its messages in a file, leave without cleanup
-            code = 1
-            try:
-                fd = os.open(errors, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                os.dup2(fd, 2)
-                protoc: Any = importlib.import_module("grpc_tools.protoc")
-                code = int(protoc.main(["protoc", *args]))
-            finally:
-                os._exit(code)
-        self._pid = pid
-
-    def wait(self) -> tuple[int, str]:
-        if not self.started:
-            return 0, ""
-        if self._pid:
-            _, status = os.waitpid(self._pid, 0)
-            self._pid = 0
-            self._code = os.waitstatus_to_exitcode(status)
-        try:
-            text = self._errors.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            text = ""
-        return self._code, text
 
 
 def _roots(specs: Sequence[Path], includes: Sequence[Path]) -> list[Path]:
