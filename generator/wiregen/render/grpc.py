@@ -436,6 +436,9 @@ class PackageView:
     doc_lines: list[str]
     imports: list[str]
     exports: list[str]
+    import_lines: list[str]
+    """The imports before grouping, and the names they bring (for merging into ``PKG``)."""
+    names: list[str]
 
 
 def service_view(service: ir.Service, files: Mapping[str, ProtoFile], definitions: Mapping[str, ir.TypeDef], package: str) -> ServiceView:
@@ -553,13 +556,21 @@ def render_grpc(
     for proto in files_list:
         if not proto.runtime_provided:
             public[proto.package].append(proto)
-    for proto_package in sorted(public):
+    # Files without a package statement: their classes are exported by PKG itself.
+    root_lines = [from_import(f"._runtime.{module}", names) for module, names in ROOT_EXPORTS.items()]
+    root_names = [n for names in ROOT_EXPORTS.values() for n in names]
+    for proto_package in sorted(set(public) | set(services_by_package)):
         parts = package_parts(proto_package)
         packages.update(parts[:i] for i in range(1, len(parts)))
         view, service_files = _package_module(proto_package, public[proto_package], services_by_package.get(proto_package, []), by_file, files, definitions, package, search_path, head)
+        where = "/".join((root, *parts))
         for rel, text in service_files.items():
-            out[f"{root}/{'/'.join(parts)}/{rel}"] = text
-        out[f"{root}/{'/'.join(parts)}/__init__.py"] = render(search_path, "grpc/package.py.j2", header=head, module=view)
+            out[f"{where}/{rel}"] = text
+        if parts:
+            out[f"{where}/__init__.py"] = render(search_path, "grpc/package.py.j2", header=head, module=view)
+        else:
+            root_lines.extend(view.import_lines)
+            root_names.extend(view.names)
 
     for parts in sorted(packages):
         path = f"{root}/{'/'.join(parts)}/__init__.py"
@@ -573,8 +584,8 @@ def render_grpc(
         "grpc/root.py.j2",
         header=head,
         doc_lines=docstring_lines(f"{api.name}: gRPC clients and servicers generated from .proto files."),
-        imports=_import_block(from_import(f"._runtime.{module}", names) for module, names in ROOT_EXPORTS.items()),
-        exports=sort_all(n for names in ROOT_EXPORTS.values() for n in names),
+        imports=_import_block(root_lines),
+        exports=sort_all(root_names),
     )
     out[f"{root}/py.typed"] = ""
     out[f"{root}/service_config.json"] = service_config(api)
@@ -619,6 +630,8 @@ def _package_module(
         doc_lines=docstring_lines(f"Protobuf package ``{proto_package}``: messages, enums and services."),
         imports=_import_block(lines),
         exports=sort_all([*exports, "__proto_package__", "__api_version__"]),
+        import_lines=lines,
+        names=exports,
     )
     return module, service_files
 
