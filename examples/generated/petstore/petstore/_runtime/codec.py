@@ -223,10 +223,13 @@ def encode_params(endpoint: Endpoint, values: Mapping[str, Any]) -> EncodedParam
     """Serialise every parameter of ``endpoint``; ``None`` values are omitted."""
     present: dict[str, Any] = {}
     deprecated: list[str] = []
+    # The declared idempotency-key header may be left out: the client then sends a
+    # fresh key of its own (the same on every attempt of the call).
+    key_header = endpoint.policy.idempotency_header if endpoint.policy is not None else None
     for p in endpoint.params:
         v = lookup(values, p)
         if v is None:
-            if p.required:
+            if p.required and not (p.location == "header" and p.name == key_header):
                 raise ValueError(f"missing required parameter {p.py_name!r}")
             continue
         present[p.name + "\0" + p.location] = v

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .policy import OperationPolicy
+
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
@@ -197,7 +199,8 @@ _TEMPLATE_VAR = re.compile(r"\{([^{}]+)\}")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Endpoint:
-    """One operation.  ``security`` is an OR of AND-sets of scheme names."""
+    """One operation.  ``security`` is an OR of AND-sets of scheme names;
+    ``policy`` is what the spec says about its resilience (``None``: nothing)."""
 
     name: str
     method: str
@@ -207,7 +210,9 @@ class Endpoint:
     responses: tuple[ResponseSpec, ...] = ()
     security: tuple[tuple[str, ...], ...] = ()
     deprecated: bool = False
+    policy: OperationPolicy | None = None
     _path_parts: Any = field(default=None, init=False, repr=False, compare=False)
+    _accept: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", self.method.upper())
@@ -235,6 +240,18 @@ class Endpoint:
                 parts.append(self.path[pos:])
             cached = tuple(parts)
             object.__setattr__(self, "_path_parts", cached)
+        return cached  # type: ignore[no-any-return]
+
+    def accept_header(self) -> str:
+        """The ``Accept`` value: the documented response media types, in order."""
+        cached = self._accept
+        if cached is None:
+            seen: dict[str, None] = {}
+            for r in self.responses:
+                if r.media_type:
+                    seen.setdefault(r.media_type, None)
+            cached = ", ".join(seen)
+            object.__setattr__(self, "_accept", cached)
         return cached  # type: ignore[no-any-return]
 
     def response_for(

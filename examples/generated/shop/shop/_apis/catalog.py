@@ -31,7 +31,7 @@ class CatalogApi:
         """
         return _t.cast('_models.ProductPage', self._client.call(_ep.LIST_PRODUCTS, {'tag': tag, 'ids': ids, 'filter': filter, 'sort': sort, 'limit': limit, 'cursor': cursor}, None))
 
-    def create_product(self, *, idempotency_key: str, body: _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
+    def create_product(self, *, body: _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard, idempotency_key: str | None = None) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
         """Create a product.
 
         Args:
@@ -114,7 +114,7 @@ class AsyncCatalogApi:
         """
         return _t.cast('_models.ProductPage', await self._client.call(_ep.LIST_PRODUCTS, {'tag': tag, 'ids': ids, 'filter': filter, 'sort': sort, 'limit': limit, 'cursor': cursor}, None))
 
-    async def create_product(self, *, idempotency_key: str, body: _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
+    async def create_product(self, *, body: _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard, idempotency_key: str | None = None) -> _models.PhysicalProduct | _models.DigitalProduct | _models.GiftCard:
         """Create a product.
 
         Args:

@@ -32,7 +32,7 @@ class OrdersApi:
         """
         return _t.cast('_models.OrderPage', self._client.call(_ep.LIST_ORDERS, {'status': status, 'placed_after': placed_after, 'limit': limit, 'cursor': cursor}, None))
 
-    def create_order(self, *, idempotency_key: str, body: _models.OrderInput | dict[str, _t.Any], x_request_id: _uuid.UUID | None = None) -> _models.Order:
+    def create_order(self, *, body: _models.OrderInput | dict[str, _t.Any], idempotency_key: str | None = None, x_request_id: _uuid.UUID | None = None) -> _models.Order:
         """Place an order.
 
         Args:
@@ -49,7 +49,7 @@ class OrdersApi:
         """Cancel an order that has not shipped."""
         return _t.cast('_models.Order', self._client.call(_ep.CANCEL_ORDER, {'order_id': order_id}, body))
 
-    def pay_order(self, *, order_id: _uuid.UUID, idempotency_key: str, body: _models.CardPayment | _models.BankTransfer | _models.WalletPayment) -> _models.Payment:
+    def pay_order(self, *, order_id: _uuid.UUID, body: _models.CardPayment | _models.BankTransfer | _models.WalletPayment, idempotency_key: str | None = None) -> _models.Payment:
         """Pay for an order.
 
         Args:
@@ -77,7 +77,7 @@ class AsyncOrdersApi:
         """
         return _t.cast('_models.OrderPage', await self._client.call(_ep.LIST_ORDERS, {'status': status, 'placed_after': placed_after, 'limit': limit, 'cursor': cursor}, None))
 
-    async def create_order(self, *, idempotency_key: str, body: _models.OrderInput | dict[str, _t.Any], x_request_id: _uuid.UUID | None = None) -> _models.Order:
+    async def create_order(self, *, body: _models.OrderInput | dict[str, _t.Any], idempotency_key: str | None = None, x_request_id: _uuid.UUID | None = None) -> _models.Order:
         """Place an order.
 
         Args:
@@ -94,7 +94,7 @@ class AsyncOrdersApi:
         """Cancel an order that has not shipped."""
         return _t.cast('_models.Order', await self._client.call(_ep.CANCEL_ORDER, {'order_id': order_id}, body))
 
-    async def pay_order(self, *, order_id: _uuid.UUID, idempotency_key: str, body: _models.CardPayment | _models.BankTransfer | _models.WalletPayment) -> _models.Payment:
+    async def pay_order(self, *, order_id: _uuid.UUID, body: _models.CardPayment | _models.BankTransfer | _models.WalletPayment, idempotency_key: str | None = None) -> _models.Payment:
         """Pay for an order.
 
         Args:

@@ -58,6 +58,7 @@ CREATE_PRODUCT = _http.Endpoint(
     ),
     security=(('oauth2',),),
     deprecated=False,
+    policy=_http.OperationPolicy(idempotent=True, idempotency_header='Idempotency-Key'),
 )
 
 GET_PRODUCT = _http.Endpoint(

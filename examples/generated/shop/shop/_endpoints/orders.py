@@ -58,6 +58,7 @@ CREATE_ORDER = _http.Endpoint(
     ),
     security=(('oauth2',), ('bearerAuth',),),
     deprecated=False,
+    policy=_http.OperationPolicy(idempotent=True, idempotency_header='Idempotency-Key'),
 )
 
 GET_ORDER = _http.Endpoint(
@@ -112,6 +113,7 @@ PAY_ORDER = _http.Endpoint(
     ),
     security=(('oauth2',),),
     deprecated=False,
+    policy=_http.OperationPolicy(idempotent=True, idempotency_header='Idempotency-Key'),
 )
 
 DOWNLOAD_INVOICE = _http.Endpoint(
