@@ -287,3 +287,65 @@ def test_reflection_lists_the_services(orders: ModuleType, catalog: ModuleType, 
         replies = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
         names = {s.name for s in next(replies).list_services_response.service}
     assert {"acme.orders.v1.OrderService", "acme.catalog.v1.CatalogService", "grpc.health.v1.Health"} <= names
+
+
+def make_flaky_streams(orders: ModuleType) -> Any:
+    class Flaky(orders.OrderServiceServicer):  # type: ignore[name-defined,misc]
+        def __init__(self) -> None:
+            self.watch_calls = 0
+            self.upload_calls = 0
+            self.fail_after_first = False
+
+        async def watch_order(self, request: Any, context: Any) -> AsyncIterator[Any]:
+            self.watch_calls += 1
+            if self.watch_calls == 1 and not self.fail_after_first:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "not yet")
+            yield orders.OrderEvent(order_id=request.order_id)
+            if self.fail_after_first:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "gone mid-stream")
+
+        async def upload_line_items(self, requests: AsyncIterator[Any], context: Any) -> Any:
+            self.upload_calls += 1
+            count = len([item async for item in requests])
+            if self.upload_calls == 1:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "try again")
+            return orders.OrderSummary(line_count=count)
+
+    return Flaky()
+
+
+def test_a_server_stream_is_retried_only_before_its_first_message(acme: ModuleType, orders: ModuleType) -> None:
+    flaky = make_flaky_streams(orders)
+    with serving(flaky) as server, orders.OrderServiceClient(server.target, retry=fast_retry(acme)) as client:
+        assert [e.order_id for e in client.watch_order(orders.WatchOrderRequest(order_id="s"))] == ["s"]
+        assert flaky.watch_calls == 2
+        flaky.watch_calls, flaky.fail_after_first = 0, True
+        received = []
+        with pytest.raises(grpc.RpcError) as caught:
+            for event in client.watch_order(orders.WatchOrderRequest(order_id="t")):
+                received.append(event.order_id)
+        assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+        assert received == ["t"] and flaky.watch_calls == 1  # committed: not retried
+
+
+def test_a_request_stream_is_replayed_only_when_it_is_a_sequence(acme: ModuleType, orders: ModuleType) -> None:
+    flaky = make_flaky_streams(orders)
+    with serving(flaky) as server, orders.OrderServiceClient(server.target, retry=fast_retry(acme)) as client:
+        assert client.upload_line_items([orders.LineItem(), orders.LineItem()]).line_count == 2
+        assert flaky.upload_calls == 2
+        flaky.upload_calls = 0
+        with pytest.raises(grpc.RpcError):
+            client.upload_line_items(iter([orders.LineItem()]))  # a one-shot iterator cannot be replayed
+        assert flaky.upload_calls == 1
+
+
+def test_with_options_copies_share_the_breaker(acme: ModuleType, orders: ModuleType) -> None:
+    breaker = acme.CircuitBreakerPolicy(min_calls=2, window=2, open_seconds=30)
+    target = f"127.0.0.1:{free_port()}"
+    with orders.OrderServiceClient(target, retry=None, circuit_breaker=breaker) as client:
+        other = client.with_options(timeout=3)
+        for each in (client, other):
+            with pytest.raises(grpc.RpcError):
+                each.place_order(orders.PlaceOrderRequest())
+        with pytest.raises(acme.CircuitOpenError):
+            other.place_order(orders.PlaceOrderRequest())
