@@ -233,3 +233,12 @@ def test_generated_key_header_is_optional_in_the_client_signature(gen: SimpleNam
     params = inspect.signature(gen.client.Client.__dict__["orders"].func(gen.client.Client("http://127.0.0.1:1")).create_order).parameters
     assert params["idempotency_key"].default is None
     assert Path(gen.client.__file__).exists()
+
+
+def test_events_reach_the_on_event_hook(gen: SimpleNamespace, running: tuple[str, Script]) -> None:
+    url, script = running
+    script.failures["get_item"] = 1
+    seen: list[object] = []
+    with gen.client.Client(url, on_event=seen.append) as client:
+        client.items.get_item(id=5)
+    assert [type(e).__name__ for e in seen] == ["RetryScheduled"]

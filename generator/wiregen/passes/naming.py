@@ -25,7 +25,7 @@ CLIENT_RESERVED = frozenset(
     {
         "base_url", "headers", "timeout", "http_client", "retry", "circuit_breaker", "bulkhead",
         "fallbacks", "call", "close", "aclose", "last_response", "with_options", "self", "transport",
-        "credentials", "user_agent", "security_schemes", "default",
+        "credentials", "user_agent", "security_schemes", "default", "on_event", "circuit_states",
     }
 )
 _PARAM_RESERVED = frozenset({"self", "body", "cls"})

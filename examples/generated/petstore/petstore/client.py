@@ -76,6 +76,7 @@ class Client(_http.SyncClient):
         circuit_breaker: CircuitBreakerPolicy | None | _http.Unset = _http.UNSET,
         bulkhead: BulkheadPolicy | None = None,
         fallbacks: _t.Mapping[str, _t.Callable[..., _t.Any]] | None = None,
+        on_event: _t.Callable[[_http.ResilienceEvent], None] | None = None,
         api_key: str | None = None,
         bearer: str | None = None,
     ) -> None:
@@ -88,6 +89,7 @@ class Client(_http.SyncClient):
             circuit_breaker=circuit_breaker,
             bulkhead=bulkhead,
             fallbacks=fallbacks,
+            on_event=on_event,
             security_schemes=_ep.SECURITY_SCHEMES,
             credentials={
                 'api_key': api_key,
@@ -118,6 +120,7 @@ class AsyncClient(_http.AsyncClient):
         circuit_breaker: CircuitBreakerPolicy | None | _http.Unset = _http.UNSET,
         bulkhead: BulkheadPolicy | None = None,
         fallbacks: _t.Mapping[str, _t.Callable[..., _t.Any]] | None = None,
+        on_event: _t.Callable[[_http.ResilienceEvent], None] | None = None,
         api_key: str | None = None,
         bearer: str | None = None,
     ) -> None:
@@ -130,6 +133,7 @@ class AsyncClient(_http.AsyncClient):
             circuit_breaker=circuit_breaker,
             bulkhead=bulkhead,
             fallbacks=fallbacks,
+            on_event=on_event,
             security_schemes=_ep.SECURITY_SCHEMES,
             credentials={
                 'api_key': api_key,

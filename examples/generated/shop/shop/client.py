@@ -144,6 +144,7 @@ class Client(_http.SyncClient):
         circuit_breaker: CircuitBreakerPolicy | None | _http.Unset = _http.UNSET,
         bulkhead: BulkheadPolicy | None = None,
         fallbacks: _t.Mapping[str, _t.Callable[..., _t.Any]] | None = None,
+        on_event: _t.Callable[[_http.ResilienceEvent], None] | None = None,
         bearer_auth: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         admin_key: str | None = None,
@@ -160,6 +161,7 @@ class Client(_http.SyncClient):
             circuit_breaker=circuit_breaker,
             bulkhead=bulkhead,
             fallbacks=fallbacks,
+            on_event=on_event,
             security_schemes=_ep.SECURITY_SCHEMES,
             credentials={
                 'bearer_auth': bearer_auth,
@@ -226,6 +228,7 @@ class AsyncClient(_http.AsyncClient):
         circuit_breaker: CircuitBreakerPolicy | None | _http.Unset = _http.UNSET,
         bulkhead: BulkheadPolicy | None = None,
         fallbacks: _t.Mapping[str, _t.Callable[..., _t.Any]] | None = None,
+        on_event: _t.Callable[[_http.ResilienceEvent], None] | None = None,
         bearer_auth: str | None = None,
         basic_auth: tuple[str, str] | None = None,
         admin_key: str | None = None,
@@ -242,6 +245,7 @@ class AsyncClient(_http.AsyncClient):
             circuit_breaker=circuit_breaker,
             bulkhead=bulkhead,
             fallbacks=fallbacks,
+            on_event=on_event,
             security_schemes=_ep.SECURITY_SCHEMES,
             credentials={
                 'bearer_auth': bearer_auth,
