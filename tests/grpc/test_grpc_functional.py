@@ -17,7 +17,7 @@ from typing import Any
 import grpc
 import grpc.aio
 import pytest
-from tests.grpc.support import free_port, serving
+from tests.grpc.support import free_port, in_thread, serving
 
 pytestmark = pytest.mark.functional
 
@@ -349,3 +349,24 @@ def test_with_options_copies_share_the_breaker(acme: ModuleType, orders: ModuleT
                 each.place_order(orders.PlaceOrderRequest())
         with pytest.raises(acme.CircuitOpenError):
             other.place_order(orders.PlaceOrderRequest())
+
+
+def test_the_bulkhead_caps_calls_in_flight(acme: ModuleType, orders: ModuleType, servicer: Any) -> None:
+    servicer.delay = 0.5
+    bulkhead = acme.BulkheadPolicy(max_concurrent=1, max_wait=0.05)
+
+    async def scenario(target: str) -> list[Any]:
+        async with orders.AsyncOrderServiceClient(target, bulkhead=bulkhead) as client:
+            calls = [client.place_order(orders.PlaceOrderRequest(request_id=str(i))) for i in range(2)]
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+    with serving(servicer) as server:
+        first, second = asyncio.run(scenario(server.target))
+        assert first.id == "0"
+        assert isinstance(second, acme.BulkheadFullError) and second.attempts == 0
+        with orders.OrderServiceClient(server.target, bulkhead=bulkhead) as client:
+            slow = in_thread(lambda: client.place_order(orders.PlaceOrderRequest(request_id="a")))
+            time.sleep(0.2)
+            with pytest.raises(acme.BulkheadFullError):
+                client.place_order(orders.PlaceOrderRequest(request_id="b"))
+            assert slow.result(timeout=5).id == "a"

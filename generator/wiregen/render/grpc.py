@@ -35,8 +35,8 @@ PROTO_FILES = "proto.files"
 PB = "_pb"
 # What ``PKG`` itself exports from the runtime (configuration and errors).
 ROOT_EXPORTS: dict[str, tuple[str, ...]] = {
-    "policy": ("CircuitBreakerPolicy", "RetryBudget", "RetryPolicy"),
-    "errors": ("CircuitOpenError", "DeadlineExceededError", "ResilienceError"),
+    "policy": ("BulkheadPolicy", "CircuitBreakerPolicy", "RetryBudget", "RetryPolicy"),
+    "errors": ("BulkheadFullError", "CircuitOpenError", "DeadlineExceededError", "ResilienceError"),
     "grpc_client": ("CallInfo",),
     "grpc_server": ("HealthService",),
 }

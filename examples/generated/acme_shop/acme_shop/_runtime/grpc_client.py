@@ -39,14 +39,16 @@ from google.protobuf.message import Message
 from .backoff import jittered_delay
 from .breaker import BreakerRegistry, CircuitBreaker
 from .budget import RetryThrottle
+from .bulkhead import Limiter, TaskLimiter, ThreadLimiter
 from .clock import SYSTEM_CLOCK, Clock
-from .errors import CircuitOpenError, DeadlineExceededError
+from .errors import BulkheadFullError, CircuitOpenError, DeadlineExceededError
 from .events import Emitter, EventHook
 from .policy import (
     DEFAULT_CIRCUIT_BREAKER,
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
     UNSET,
+    BulkheadPolicy,
     CircuitBreakerPolicy,
     RetryBudget,
     RetryPolicy,
@@ -138,6 +140,13 @@ class _Send:
         self.left = left  # seconds until the deadline (None: no deadline)
 
 
+class _Acquire:
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds  # how long to wait for a bulkhead slot
+
+
 class _Sleep:
     __slots__ = ("seconds",)
 
@@ -160,7 +169,9 @@ class _Plan:
         "codes",
         "committed",
         "emit",
+        "limiter",
         "max_attempts",
+        "max_wait",
         "name",
         "retry",
         "rng",
@@ -178,11 +189,15 @@ class _Plan:
         codes: frozenset[grpc.StatusCode],
         throttle: RetryThrottle | None,
         breaker: CircuitBreaker | None,
+        limiter: Limiter | None,
+        max_wait: float,
         clock: Clock,
         rng: random.Random,
         emit: Emitter,
     ) -> None:
         self.name = name
+        self.limiter = limiter
+        self.max_wait = max_wait
         self.timeout = timeout
         self.retry = retry
         self.max_attempts = 1 if retry is None or not replayable else min(retry.max_attempts, MAX_ATTEMPTS)
@@ -196,10 +211,28 @@ class _Plan:
         self.committed = False  # a response arrived: the call can no longer be retried
 
 
-def _attempts(plan: _Plan) -> Generator[_Send | _Sleep, object, object]:
-    """Yields what to do; is sent a ``_Done`` or the ``grpc.RpcError`` of each attempt."""
+_Step = _Acquire | _Send | _Sleep
+
+
+def _attempts(plan: _Plan) -> Generator[_Step, object, object]:
+    """Yields what to do; is sent whether a bulkhead slot was had, then a ``_Done`` or
+    the ``grpc.RpcError`` of each attempt. A slot is held for the whole call."""
     clock = plan.clock
     deadline = None if plan.timeout is None else clock.monotonic() + plan.timeout
+    limiter = plan.limiter
+    if limiter is None:
+        return (yield from _tries(plan, deadline))
+    wait = plan.max_wait if deadline is None else max(0.0, min(plan.max_wait, deadline - clock.monotonic()))
+    if not (yield _Acquire(wait)):
+        raise BulkheadFullError(f"{plan.name}: too many calls in flight (waited {wait:.3f}s)", attempts=0)
+    try:
+        return (yield from _tries(plan, deadline))
+    finally:
+        limiter.release()
+
+
+def _tries(plan: _Plan, deadline: float | None) -> Generator[_Step, object, object]:
+    clock = plan.clock
     breaker = plan.breaker
     throttle = plan.throttle
     while True:
@@ -271,15 +304,23 @@ def _info_of_error(error: grpc.RpcError) -> CallInfo:
 class _Shared:
     """What a client shares with its ``with_options`` copies."""
 
-    __slots__ = ("breakers", "clock", "emit", "last", "rng", "throttles")
+    __slots__ = ("breakers", "clock", "emit", "last", "limiters", "new_limiter", "rng", "throttles")
 
-    def __init__(self, clock: Clock, rng: random.Random, emit: Emitter) -> None:
+    def __init__(self, clock: Clock, rng: random.Random, emit: Emitter, new_limiter: Callable[[int], Limiter]) -> None:
+        self.limiters: dict[BulkheadPolicy, Limiter] = {}
+        self.new_limiter = new_limiter
         self.clock = clock
         self.rng = rng
         self.emit = emit
         self.breakers = BreakerRegistry(clock, emit)
         self.throttles: dict[RetryBudget, RetryThrottle] = {}
         self.last: ContextVar[CallInfo | None] = ContextVar(f"wiregen_grpc_last_call_{next(_ids)}", default=None)
+
+    def limiter(self, policy: BulkheadPolicy) -> Limiter:
+        limiter = self.limiters.get(policy)
+        if limiter is None:
+            limiter = self.limiters.setdefault(policy, self.new_limiter(policy.max_concurrent))
+        return limiter
 
     def throttle(self, budget: RetryBudget) -> RetryThrottle:
         throttle = self.throttles.get(budget)
@@ -300,6 +341,7 @@ class _ClientCore(Generic[_C]):
         timeout: float | Unset | None = UNSET,
         retry: RetryPolicy | Unset | None = UNSET,
         circuit_breaker: CircuitBreakerPolicy | Unset | None = UNSET,
+        bulkhead: BulkheadPolicy | None = None,
         retry_codes: Iterable[grpc.StatusCode] = DEFAULT_RETRY_CODES,
         metadata: Metadata | None = None,
         credentials: grpc.ChannelCredentials | None = None,
@@ -322,15 +364,20 @@ class _ClientCore(Generic[_C]):
         self._timeout = timeout
         self._retry = retry
         self._circuit_breaker = circuit_breaker
+        self._bulkhead: BulkheadPolicy | None = bulkhead
         self._codes = frozenset(retry_codes)
         self._metadata: tuple[tuple[str, str | bytes], ...] = tuple(metadata or ())
         self._fallbacks = dict(fallbacks or {})
-        self._shared = _Shared(clock or SYSTEM_CLOCK, rng or random.Random(), Emitter(on_event))
+        self._shared = _Shared(clock or SYSTEM_CLOCK, rng or random.Random(), Emitter(on_event), self._new_limiter)
         self._callables: dict[str, Any] = {}
 
     def _new_channel(
         self, target: str, credentials: grpc.ChannelCredentials | None, options: tuple[tuple[str, Any], ...]
     ) -> _C:
+        raise NotImplementedError
+
+    @staticmethod
+    def _new_limiter(max_concurrent: int) -> Limiter:
         raise NotImplementedError
 
     @property
@@ -348,6 +395,7 @@ class _ClientCore(Generic[_C]):
         timeout: float | Unset | None = UNSET,
         retry: RetryPolicy | Unset | None = UNSET,
         circuit_breaker: CircuitBreakerPolicy | Unset | None = UNSET,
+        bulkhead: BulkheadPolicy | Unset | None = UNSET,
         metadata: Metadata | Unset = UNSET,
     ) -> Self:
         """A copy on the same channel (and breakers and budget) with other settings."""
@@ -357,6 +405,7 @@ class _ClientCore(Generic[_C]):
         copy._timeout = pick(self._timeout, timeout)
         copy._retry = pick(self._retry, retry)
         copy._circuit_breaker = pick(self._circuit_breaker, circuit_breaker)
+        copy._bulkhead = pick(self._bulkhead, bulkhead)
         if not isinstance(metadata, Unset):
             copy._metadata = tuple(metadata)
         return copy
@@ -388,6 +437,8 @@ class _ClientCore(Generic[_C]):
             codes=self._codes,
             throttle=None if budget is None else shared.throttle(budget),
             breaker=None if breaker_policy is None else shared.breakers.get(self.target, breaker_policy),
+            limiter=None if self._bulkhead is None else shared.limiter(self._bulkhead),
+            max_wait=0.0 if self._bulkhead is None else self._bulkhead.max_wait,
             clock=shared.clock,
             rng=shared.rng,
             emit=shared.emit,
@@ -422,6 +473,10 @@ class SyncClient(_ClientCore[grpc.Channel]):
         if credentials is None:
             return grpc.insecure_channel(target, options=options)
         return grpc.secure_channel(target, credentials, options=options)
+
+    @staticmethod
+    def _new_limiter(max_concurrent: int) -> Limiter:
+        return ThreadLimiter(max_concurrent)
 
     def close(self) -> None:
         if self._owns_channel:
@@ -477,6 +532,9 @@ class SyncClient(_ClientCore[grpc.Channel]):
                     plan.clock.sleep(step.seconds)
                     step = loop.send(None)
                     continue
+                if isinstance(step, _Acquire):
+                    step = loop.send(_thread_limiter(plan).acquire(step.seconds))
+                    continue
                 try:
                     response, done = call.with_call(
                         iter(request) if streaming else request,
@@ -493,7 +551,7 @@ class SyncClient(_ClientCore[grpc.Channel]):
         except StopIteration as stop:
             result: _Resp = stop.value
             return result
-        except (grpc.RpcError, CircuitOpenError, DeadlineExceededError) as error:
+        except (grpc.RpcError, BulkheadFullError, CircuitOpenError, DeadlineExceededError) as error:
             fallback = self._fallback(method, error)
             if fallback is None:
                 raise
@@ -544,6 +602,9 @@ class SyncClient(_ClientCore[grpc.Channel]):
                     plan.clock.sleep(step.seconds)
                     step = loop.send(None)
                     continue
+                if isinstance(step, _Acquire):
+                    step = loop.send(_thread_limiter(plan).acquire(step.seconds))
+                    continue
                 responses = call(
                     iter(request) if streaming else request,
                     timeout=step.left,
@@ -571,7 +632,7 @@ class SyncClient(_ClientCore[grpc.Channel]):
                 loop.send(_Done(None))
         except StopIteration:
             return
-        except (grpc.RpcError, CircuitOpenError, DeadlineExceededError) as error:
+        except (grpc.RpcError, BulkheadFullError, CircuitOpenError, DeadlineExceededError) as error:
             fallback = self._fallback(method, error)
             if fallback is None:
                 raise
@@ -589,6 +650,10 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
         if credentials is None:
             return grpc.aio.insecure_channel(target, options=options)
         return grpc.aio.secure_channel(target, credentials, options=options)
+
+    @staticmethod
+    def _new_limiter(max_concurrent: int) -> Limiter:
+        return TaskLimiter(max_concurrent)
 
     async def close(self) -> None:
         if self._owns_channel:
@@ -649,6 +714,9 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
                     await plan.clock.asleep(step.seconds)
                     step = loop.send(None)
                     continue
+                if isinstance(step, _Acquire):
+                    step = loop.send(await _task_limiter(plan).acquire(step.seconds))
+                    continue
                 pending = call(request, timeout=step.left, metadata=md, wait_for_ready=wait_for_ready)
                 try:
                     response = await pending
@@ -661,7 +729,7 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
         except StopIteration as stop:
             result: _Resp = stop.value
             return result
-        except (grpc.RpcError, CircuitOpenError, DeadlineExceededError) as error:
+        except (grpc.RpcError, BulkheadFullError, CircuitOpenError, DeadlineExceededError) as error:
             fallback = self._fallback(method, error)
             if fallback is None:
                 raise
@@ -711,6 +779,9 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
                     await plan.clock.asleep(step.seconds)
                     step = loop.send(None)
                     continue
+                if isinstance(step, _Acquire):
+                    step = loop.send(await _task_limiter(plan).acquire(step.seconds))
+                    continue
                 responses = call(request, timeout=step.left, metadata=md, wait_for_ready=wait_for_ready)
                 try:
                     async for item in responses:
@@ -726,7 +797,7 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
                 loop.send(_Done(None))
         except StopIteration:
             return
-        except (grpc.RpcError, CircuitOpenError, DeadlineExceededError) as error:
+        except (grpc.RpcError, BulkheadFullError, CircuitOpenError, DeadlineExceededError) as error:
             fallback = self._fallback(method, error)
             if fallback is None:
                 raise
@@ -753,3 +824,16 @@ async def _aiter(values: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[An
         for value in values:
             yield value
 
+
+def _thread_limiter(plan: _Plan) -> ThreadLimiter:
+    limiter = plan.limiter
+    if not isinstance(limiter, ThreadLimiter):
+        raise TypeError("a sync client's bulkhead is a ThreadLimiter")
+    return limiter
+
+
+def _task_limiter(plan: _Plan) -> TaskLimiter:
+    limiter = plan.limiter
+    if not isinstance(limiter, TaskLimiter):
+        raise TypeError("an async client's bulkhead is a TaskLimiter")
+    return limiter
