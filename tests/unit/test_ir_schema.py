@@ -503,6 +503,38 @@ def full_api() -> ir.Api:
             ("x-list", [1, "a"]),
         ),
         span=span("", 1, 1),
+        channels=(
+            ir.Channel(
+                id="lights",
+                address="lights/{id}",
+                parameters=(ir.ChannelParameter(name="id", py_name="id", doc="Light id."),),
+                messages=(
+                    ir.Message(
+                        name="Measured",
+                        py_name="Measured",
+                        payload=ir.Ref(target="#/components/schemas/Pet"),
+                        headers=None,
+                        correlation_id="$message.header#/correlationId",
+                        span=span("/channels/lights/messages/Measured"),
+                    ),
+                ),
+                bindings='{"amqp":{}}',
+                span=span("/channels/lights"),
+            ),
+        ),
+        message_operations=(
+            ir.MessageOperation(
+                id="measure",
+                action="send",
+                channel="lights",
+                messages=("Measured",),
+                reply_channel="lights",
+                reply_messages=("Measured",),
+                has_reply=True,
+                py_name="measure",
+                span=span("/operations/measure"),
+            ),
+        ),
     )
 
 

@@ -396,6 +396,73 @@ class Server:
     doc: str = ""
 
 
+# -------------------------------------------------------------------- messaging
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelParameter:
+    """A ``{name}`` placeholder of a channel address (AsyncAPI)."""
+
+    name: str
+    py_name: str = ""
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """A message a channel carries (AsyncAPI): payload and headers as IR types."""
+
+    name: str
+    py_name: str = ""
+    title: str = ""
+    doc: str = ""
+    payload: TypeExpr | None = None
+    headers: TypeExpr | None = None
+    content_type: str = "application/json"
+    correlation_id: str = ""
+    """Runtime expression locating the correlation id (``$message.header#/correlationId``); empty if none."""
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Channel:
+    """An address messages are sent to (AsyncAPI channel)."""
+
+    id: str
+    address: str
+    """Address with ``{parameter}`` placeholders."""
+    parameters: tuple[ChannelParameter, ...] = ()
+    messages: tuple[Message, ...] = ()
+    bindings: str = ""
+    """Protocol bindings of the channel as canonical JSON; empty when none."""
+    doc: str = ""
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageOperation:
+    """What the application does on a channel: ``send`` or ``receive``."""
+
+    id: str
+    action: str
+    """``send`` or ``receive`` (AsyncAPI 2.x ``subscribe`` = send, ``publish`` = receive)."""
+    channel: str
+    """Id of the channel."""
+    messages: tuple[str, ...] = ()
+    """Names of the channel's messages this operation carries (all when empty)."""
+    reply_channel: str = ""
+    """Id of the reply channel; empty when the reply goes to the requester's reply-to address."""
+    reply_messages: tuple[str, ...] = ()
+    has_reply: bool = False
+    py_name: str = ""
+    summary: str = ""
+    doc: str = ""
+    deprecated: bool = False
+    bindings: str = ""
+    """Protocol bindings of the operation as canonical JSON; empty when none."""
+    span: SourceSpan
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Api:
     name: str
@@ -413,6 +480,10 @@ class Api:
     deprecated: bool = False
     extensions: tuple[tuple[str, object], ...] = field(default=())
     span: SourceSpan
+    channels: tuple[Channel, ...] = ()
+    """Message channels (AsyncAPI); empty for other formats."""
+    message_operations: tuple[MessageOperation, ...] = ()
+    """Send and receive operations on the channels (AsyncAPI)."""
 
     @property
     def operations(self) -> tuple[Operation, ...]:
