@@ -104,6 +104,8 @@ def _run_tool(tool: str, files: list[str], timeout: float) -> tuple[str, float, 
         "PYTHONPATH": os.pathsep.join([str(REPO / "generator"), os.environ.get("PYTHONPATH", "")]),
         "BENCH_ROOTS": os.pathsep.join(str(PROTO / r) for r in ROOTS),
         "BENCH_FLAGS": f"{plugins} {flags}".strip(),
+        # betterproto2's plugin runs `ruff` from PATH on its output
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()

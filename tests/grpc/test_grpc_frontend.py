@@ -75,9 +75,18 @@ def test_messages_oneofs_maps_presence_and_docs(api: ir.Api) -> None:
     assert not any(t.name.endswith("Entry") for t in api.types)  # map entries are maps, not types
 
 
-def test_the_ir_target_writes_valid_json() -> None:
+def test_the_ir_target_writes_json_valid_against_the_ir_schema() -> None:
+    import json
+
+    import jsonschema_rs
+
+    from wiregen.resources import schema_path
+
     result = generate(GenerateRequest(spec=EXAMPLE_SPEC, package="acme", targets=(Target.IR,)))
     assert result.ok and list(result.files) == ["ir.json"]
+    validator = jsonschema_rs.Draft202012Validator(json.loads(schema_path("ir.schema.json").read_text()))
+    errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(json.loads(result.files["ir.json"]))]
+    assert not errors, errors[:5]
 
 
 BAD = {
