@@ -232,12 +232,19 @@ class _Display:
         self._bundled = bundled_include()
 
     def show(self, name: str) -> str:
-        for root in self._roots:
-            if root == self._bundled:
+        """``name`` is an import name (descriptors) or the path protoc read (its messages)."""
+        given = Path(name)
+        candidates = [given] if given.is_absolute() else [root / name for root in self._roots]
+        for candidate in candidates:
+            if not candidate.is_file():
                 continue
-            candidate = root / name
-            if candidate.is_file():
-                return _show(candidate, self._base)
+            absolute = candidate.resolve()
+            if absolute.is_relative_to(self._base) and not absolute.is_relative_to(self._bundled):
+                return absolute.relative_to(self._base).as_posix()
+            # Outside the working directory the import name says more than a bare file name.
+            for root in self._roots:
+                if absolute.is_relative_to(root):
+                    return absolute.relative_to(root).as_posix()
         return name
 
 
