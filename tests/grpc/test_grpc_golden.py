@@ -43,3 +43,17 @@ def test_output_is_byte_identical_across_hash_seeds_and_matches_the_golden_tree(
         if path.is_file() and path.name != ".wiregen-manifest.json"
     }
     assert committed == digests[0]
+
+
+def test_the_committed_example_runs_end_to_end() -> None:
+    """examples/proto/demo.py: the committed package, served and called for real."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "proto" / "demo.py")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "states ['PENDING', 'PAID', 'SHIPPED']" in done.stdout
