@@ -27,6 +27,7 @@ class Target(enum.StrEnum):
     HTTP_SERVER = "http-server"
     IR = "ir"
     GRPC = "grpc"
+    MESSAGING = "messaging"
 
 
 DEFAULT_TARGETS: tuple[Target, ...] = (Target.MODELS, Target.HTTP_CLIENT, Target.HTTP_SERVER)
@@ -161,6 +162,8 @@ def _frontend(document: Document, workspace: Workspace, diagnostics: list[Diagno
 
     data = document.data
     span = SourceSpan(file=document.display)
+    if isinstance(data, dict) and "asyncapi" in data and "openapi" not in data:
+        return _asyncapi_frontend(document, workspace, diagnostics)
     if not isinstance(data, dict) or "openapi" not in data:
         hint = None
         if isinstance(data, dict) and "swagger" in data:
@@ -178,6 +181,26 @@ def _frontend(document: Document, workspace: Workspace, diagnostics: list[Diagno
     api, found = defaults.apply(api)
     diagnostics.extend(found)
     return naming.name_api(api)
+
+
+def _asyncapi_frontend(document: Document, workspace: Workspace, diagnostics: list[Diagnostic]) -> Api | None:
+    """AsyncAPI 2.6 / 3.0: the official schema first, then channels and operations."""
+    from wiregen.frontends import asyncapi
+    from wiregen.passes import defaults, discriminators, naming, patterns
+    from wiregen.validate.asyncapi import asyncapi_version, validate_asyncapi
+
+    diagnostics.extend(validate_asyncapi(document))
+    version, _ = asyncapi_version(document)
+    if has_errors(diagnostics) or version is None:
+        return None
+    api, found = asyncapi.build_api(document, workspace, version)
+    diagnostics.extend(found)
+    api = discriminators.apply(api)
+    api, found = patterns.apply(api)
+    diagnostics.extend(found)
+    api, found = defaults.apply(api)
+    diagnostics.extend(found)
+    return asyncapi.name_messaging(naming.name_api(api))
 
 
 def _check_package_name(package: str) -> None:

@@ -23,6 +23,7 @@ HTTP_CLIENT = "http-client"
 HTTP_SERVER = "http-server"
 IR = "ir"
 GRPC = "grpc"
+MESSAGING = "messaging"
 
 
 def header(spec_display: str) -> str:
@@ -59,7 +60,7 @@ def render_package(
                 runtime_files=_grpc_runtime_files(head),
             )
         )
-    python_targets = wanted & {MODELS, HTTP_CLIENT, HTTP_SERVER}
+    python_targets = wanted & {MODELS, HTTP_CLIENT, HTTP_SERVER, MESSAGING}
     if not python_targets:
         return files
     # The client and server name the models' classes, so they always come with them.
@@ -71,8 +72,12 @@ def render_package(
         api_version=literal(api.version),
     )
     files[f"{root}/py.typed"] = ""
-    files.update(_runtime_files(root, head))
+    files.update(_runtime_files(root, head, messaging=MESSAGING in python_targets))
     files[f"{root}/models.py"] = render(search_path, "models/models.py.j2", header=head, module=models.build(api))
+    if MESSAGING in python_targets:
+        from wiregen.render import messaging
+
+        files[f"{root}/app.py"] = render(search_path, "messaging/app.py.j2", header=head, app=messaging.build(api))
     if python_targets & {HTTP_CLIENT, HTTP_SERVER}:
         view = http.build(api, package)
         files[f"{root}/_endpoints/__init__.py"] = render(search_path, "http_client/endpoints_root.py.j2", header=head, http=view)
@@ -110,13 +115,15 @@ def _per_service(
     return files
 
 
-def _runtime_files(root: str, head: str) -> dict[str, str]:
+def _runtime_files(root: str, head: str, *, messaging: bool = False) -> dict[str, str]:
     """The runtime package, copied as it is (plus our header) into ``_runtime/``."""
     base = runtime_dir()
     files = {}
     for path in sorted(base.rglob("*.py")):
         if "__pycache__" in path.parts or path.name.startswith("grpc_"):
             continue  # the gRPC runtime goes only into gRPC packages (it imports grpc)
+        if path.name.startswith("messaging_") and not messaging:
+            continue  # the messaging runtime goes only into messaging packages
         relative = path.relative_to(base).as_posix()
         files[f"{root}/_runtime/{relative}"] = f"{head}\n{path.read_text(encoding='utf-8')}"
     return files

@@ -1,0 +1,380 @@
+"""Messaging runtime: the application object behind a generated ``app.py``.
+
+At-least-once consumption with the contract of DESIGN §6:
+
+* a message is acknowledged only after its handler succeeded (or after it was
+  dead-lettered); a crash before that leaves it with the broker, which redelivers it;
+* a failing handler is retried with full-jitter backoff up to ``max_attempts``
+  (default 5), then the original payload and headers go to the dead-letter address
+  (``<address>.dlq``) with ``wiregen-attempts`` and ``wiregen-error``;
+* a payload that fails to decode or validate, or whose schema major version is
+  unknown, is dead-lettered at once;
+* a message id seen before (in-memory window) is acknowledged without running the
+  handler again.
+
+Every message carries ``message-id``, ``correlation-id``, ``content-type``,
+``wiregen-schema-version`` and a W3C ``traceparent`` header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import os
+import random
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Self
+
+import pydantic
+
+from .backoff import jittered_delay
+from .policy import RetryPolicy
+
+MESSAGE_ID = "message-id"
+CORRELATION_ID = "correlation-id"
+CONTENT_TYPE = "content-type"
+SCHEMA_VERSION = "wiregen-schema-version"
+TRACEPARENT = "traceparent"
+REPLY_TO = "reply-to"
+ATTEMPTS = "wiregen-attempts"
+ERROR = "wiregen-error"
+ADDRESS = "wiregen-address"
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One message as a transport hands it over."""
+
+    address: str
+    body: bytes
+    headers: dict[str, str]
+    redelivered: bool = False
+
+
+HANDLER_ERRORS: tuple[type[Exception], ...] = (Exception,)
+"""What a failing handler may raise: everything but cancellation and interpreter exits."""
+
+Deliver = Callable[[Delivery], Awaitable[None]]
+"""Called per message: returning acknowledges it, raising leaves it to be redelivered."""
+
+
+class Transport(Protocol):
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def publish(self, address: str, body: bytes, headers: Mapping[str, str]) -> None: ...
+
+    async def subscribe(self, pattern: str, group: str, deliver: Deliver) -> None:
+        """Deliver messages published to addresses matching ``pattern`` (``{p}`` = one segment)."""
+        ...
+
+    async def subscribe_direct(self, address: str, deliver: Deliver) -> None:
+        """A private address for replies (deleted on close)."""
+        ...
+
+    async def send_direct(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
+        """Send to an address obtained from ``reply-to`` or a dead-letter address."""
+        ...
+
+
+class DecodeError(Exception):
+    """The message cannot be turned into the operation's payload type (a poison message)."""
+
+
+class RequestTimeout(TimeoutError):
+    """No reply arrived within the request's timeout."""
+
+
+def address_regex(template: str) -> re.Pattern[str]:
+    """``a/{x}/b`` -> a regex with one named group per placeholder."""
+    parts = re.split(r"(\{[^{}]+\})", template)
+    out = []
+    names: dict[str, str] = {}
+    for part in parts:
+        if part.startswith("{") and part.endswith("}"):
+            name = part[1:-1]
+            if name in names:
+                out.append(f"(?P={names[name]})")
+            else:
+                names[name] = f"p{len(names)}"
+                out.append(f"(?P<{names[name]}>[^/]+?)")
+        else:
+            out.append(re.escape(part))
+    return re.compile("".join(out))
+
+
+def fill_address(template: str, values: Mapping[str, str]) -> str:
+    def one(match: re.Match[str]) -> str:
+        value = values[match.group(1)]
+        if not value or "/" in value or "{" in value:
+            raise ValueError(f"invalid value {value!r} for channel parameter {match.group(1)!r}")
+        return value
+
+    return re.sub(r"\{([^{}]+)\}", one, template)
+
+
+def new_id() -> str:
+    return os.urandom(16).hex()
+
+
+def traceparent() -> str:
+    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OperationSpec:
+    """What the generated code knows about one operation."""
+
+    name: str
+    action: str
+    address: str
+    params: tuple[tuple[str, str], ...] = ()
+    """(wire name, Python keyword) of the channel parameters."""
+    payload_type: Any = Any
+    reply_type: Any = None
+    reply_address: str = ""
+    content_type: str = "application/json"
+    has_reply: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Settings:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    dedup_window: int = 10_000
+    dead_letter_suffix: str = ".dlq"
+    request_timeout: float = 30.0
+    group_prefix: str = ""
+    """Prefix of consumer group / queue names (default: the API's title)."""
+
+
+_ADAPTERS: dict[int, pydantic.TypeAdapter[Any]] = {}
+
+
+def _adapter(annotation: Any) -> pydantic.TypeAdapter[Any]:
+    key = id(annotation)
+    found = _ADAPTERS.get(key)
+    if found is None:
+        found = _ADAPTERS[key] = pydantic.TypeAdapter(annotation)
+    return found
+
+
+def encode(value: Any, annotation: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return _adapter(annotation).dump_json(value, by_alias=True, exclude_none=True)
+
+
+def decode(body: bytes, annotation: Any) -> Any:
+    try:
+        return _adapter(annotation).validate_json(body or b"null")
+    except (pydantic.ValidationError, ValueError) as exc:
+        raise DecodeError(str(exc)[:500]) from exc
+
+
+def header_values(headers: Any) -> dict[str, str]:
+    """A header model (or mapping) as wire headers: strings only."""
+    if headers is None:
+        return {}
+    raw = headers.model_dump(mode="json", by_alias=True, exclude_none=True) if isinstance(headers, pydantic.BaseModel) else dict(headers)
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
+
+
+@dataclass(slots=True)
+class _Seen:
+    size: int
+    ids: collections.OrderedDict[str, None] = field(default_factory=collections.OrderedDict)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.ids
+
+    def add(self, key: str) -> None:
+        self.ids[key] = None
+        self.ids.move_to_end(key)
+        while len(self.ids) > self.size:
+            self.ids.popitem(last=False)
+
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+class MessagingApp:
+    """Base of every generated application; see the generated subclass for typed methods."""
+
+    api_title: str = ""
+    api_version: str = "0.0.0"
+
+    def __init__(self, transport: Transport, settings: Settings) -> None:
+        self.transport = transport
+        self.settings = settings
+        self._handlers: dict[str, tuple[OperationSpec, Handler]] = {}
+        self._seen = _Seen(settings.dedup_window)
+        self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._reply_specs: dict[str, OperationSpec] = {}
+        self._reply_address = f"wiregen.reply.{new_id()}"
+        self._started = False
+        self._rng = random.Random()
+        self._retry = RetryPolicy(
+            max_attempts=settings.max_attempts, base_delay=settings.base_delay, max_delay=settings.max_delay, budget=None
+        )
+
+    # --------------------------------------------------------------- lifecycle
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        await self.transport.connect()
+        await self.transport.subscribe_direct(self._reply_address, self._on_reply)
+        prefix = self.settings.group_prefix or self.api_title or "wiregen"
+        for spec, handler in self._handlers.values():
+            await self.transport.subscribe(spec.address, f"{prefix}.{spec.name}", self._consumer(spec, handler))
+        self._started = True
+
+    async def close(self) -> None:
+        self._started = False
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+        await self.transport.close()
+
+    # ------------------------------------------------------------- registering
+
+    def _register(self, spec: OperationSpec, handler: Handler) -> None:
+        if self._started:
+            raise RuntimeError(f"register handlers for {spec.name!r} before `async with app:`")
+        self._handlers[spec.name] = (spec, handler)
+
+    # ----------------------------------------------------------------- sending
+
+    def _headers(self, spec: OperationSpec, headers: Any, correlation_id: str | None) -> dict[str, str]:
+        out = header_values(headers)
+        message_id = new_id()
+        out.update(
+            {
+                MESSAGE_ID: message_id,
+                CORRELATION_ID: correlation_id or message_id,
+                CONTENT_TYPE: spec.content_type,
+                SCHEMA_VERSION: self.api_version,
+                TRACEPARENT: traceparent(),
+            }
+        )
+        return out
+
+    async def _send(
+        self,
+        spec: OperationSpec,
+        payload: Any,
+        params: Mapping[str, str],
+        headers: Any,
+        timeout: float | None,
+    ) -> Any:
+        address = fill_address(spec.address, params)
+        wire = self._headers(spec, headers, None)
+        wire[ADDRESS] = address
+        body = encode(payload, spec.payload_type)
+        if not spec.has_reply:
+            await self.transport.publish(address, body, wire)
+            return None
+        correlation = wire[CORRELATION_ID]
+        wire[REPLY_TO] = self._reply_address
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[correlation] = future
+        self._reply_specs[correlation] = spec
+        try:
+            await self.transport.publish(address, body, wire)
+            return await asyncio.wait_for(future, timeout if timeout is not None else self.settings.request_timeout)
+        except TimeoutError as exc:
+            raise RequestTimeout(f"no reply to {spec.name!r} within the timeout") from exc
+        finally:
+            self._pending.pop(correlation, None)
+            self._reply_specs.pop(correlation, None)
+
+    async def _on_reply(self, delivery: Delivery) -> None:
+        correlation = delivery.headers.get(CORRELATION_ID, "")
+        future = self._pending.get(correlation)
+        spec = self._reply_specs.get(correlation)
+        if future is None or spec is None or future.done():
+            return  # late or unknown reply: acknowledged and dropped
+        try:
+            future.set_result(decode(delivery.body, spec.reply_type))
+        except DecodeError as exc:
+            future.set_exception(exc)
+
+    # --------------------------------------------------------------- consuming
+
+    def _consumer(self, spec: OperationSpec, handler: Handler) -> Deliver:
+        pattern = address_regex(spec.address)
+
+        async def deliver(delivery: Delivery) -> None:
+            await self._consume(spec, handler, pattern, delivery)
+
+        return deliver
+
+    async def _dead_letter(self, address: str, delivery: Delivery, attempts: int, error: str) -> None:
+        headers = dict(delivery.headers)
+        headers[ATTEMPTS] = str(attempts)
+        headers[ERROR] = error[:1000]
+        await self.transport.send_direct(address + self.settings.dead_letter_suffix, delivery.body, headers)
+
+    def _known_version(self, headers: Mapping[str, str]) -> bool:
+        theirs = headers.get(SCHEMA_VERSION)
+        if theirs is None:
+            return True
+        return theirs.split(".", 1)[0] == self.api_version.split(".", 1)[0]
+
+    async def _consume(self, spec: OperationSpec, handler: Handler, pattern: re.Pattern[str], delivery: Delivery) -> None:
+        address = delivery.headers.get(ADDRESS) or delivery.address
+        match = pattern.fullmatch(address)
+        message_id = delivery.headers.get(MESSAGE_ID, "")
+        if message_id and message_id in self._seen:
+            return  # a duplicate: acknowledged without running the handler
+        if not self._known_version(delivery.headers):
+            error = f"unknown schema version {delivery.headers.get(SCHEMA_VERSION)!r} (this consumer knows {self.api_version})"
+            await self._dead_letter(address, delivery, 1, error)
+            self._remember(message_id)
+            return
+        try:
+            payload = decode(delivery.body, spec.payload_type)
+            kwargs = {py: match.group(f"p{i}") if match else "" for i, (_, py) in enumerate(spec.params)}
+        except DecodeError as exc:
+            await self._dead_letter(address, delivery, 1, f"DecodeError: {exc}")
+            self._remember(message_id)
+            return
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = await handler(payload, headers=dict(delivery.headers), **kwargs)
+                break
+            except asyncio.CancelledError:
+                raise
+            except HANDLER_ERRORS as exc:  # any failure of the handler is retried
+                if attempt >= self.settings.max_attempts:
+                    await self._dead_letter(address, delivery, attempt, f"{type(exc).__name__}: {exc}")
+                    self._remember(message_id)
+                    return
+                await asyncio.sleep(jittered_delay(self._retry, attempt, self._rng))
+        if spec.has_reply:
+            await self._reply(spec, delivery, result)
+        self._remember(message_id)
+
+    def _remember(self, message_id: str) -> None:
+        if message_id:
+            self._seen.add(message_id)
+
+    async def _reply(self, spec: OperationSpec, delivery: Delivery, result: Any) -> None:
+        target = delivery.headers.get(REPLY_TO) or spec.reply_address
+        if not target:
+            return
+        headers = self._headers(spec, None, delivery.headers.get(CORRELATION_ID))
+        await self.transport.send_direct(target, encode(result, spec.reply_type), headers)

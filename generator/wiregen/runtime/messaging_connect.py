@@ -1,0 +1,21 @@
+"""Pick the transport from a broker URL: the scheme names the broker."""
+
+from __future__ import annotations
+
+from .messaging_app import Transport
+
+SCHEMES = ("memory", "amqp", "amqps")
+
+
+def transport_for(broker_url: str | None) -> Transport:
+    """``None`` or ``memory://`` -> in memory; ``amqp://`` -> RabbitMQ."""
+    scheme = (broker_url or "memory://").split("://", 1)[0].lower()
+    if scheme == "memory":
+        from .messaging_memory import MemoryTransport
+
+        return MemoryTransport()
+    if scheme in ("amqp", "amqps"):
+        from .messaging_amqp import AmqpTransport
+
+        return AmqpTransport(broker_url or "")
+    raise ValueError(f"unsupported broker URL scheme {scheme!r}: use one of {', '.join(s + '://' for s in SCHEMES)}")
