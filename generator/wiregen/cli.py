@@ -162,7 +162,18 @@ def _remote_refs_option(function: _F) -> _F:
 def _job_options(function: _F) -> _F:
     for decorator in reversed(
         [
-            _spec_argument(required=False),
+            # Several specs make one job: the .proto files of one package set.
+            click.argument(
+                "specs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+            ),
+            click.option(
+                "-I",
+                "--include",
+                "includes",
+                multiple=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path),
+                help="An import root for .proto specs (repeatable), as protoc's -I.",
+            ),
             click.option(
                 "-o",
                 "--output",
@@ -231,7 +242,8 @@ def _output_options(function: _F) -> _F:
 class _JobArgs:
     """The job-selecting flags of generate and check, as one value."""
 
-    spec: Path | None
+    specs: tuple[Path, ...]
+    includes: tuple[Path, ...]
     output: Path | None
     package: str | None
     targets: tuple[Target, ...] | None
@@ -436,17 +448,19 @@ def _jobs(args: _JobArgs, reporter: Reporter) -> tuple[list[Job], Path]:
 
 
 def _selected_jobs(args: _JobArgs, reporter: Reporter) -> tuple[list[Job], Path]:
-    if args.spec is not None:
+    if args.specs:
         if args.config_path is not None:
             raise click.UsageError("--config cannot be combined with SPEC")
         if args.output is None or args.package is None:
             raise click.UsageError("with SPEC, both -o/--output and --package are required")
         job = Job(
-            spec=args.spec,
-            spec_display=_spec_display(args.spec),
+            spec=args.specs[0],
+            more_specs=args.specs[1:],
+            spec_display=_spec_display(args.specs[0]),
             output=args.output,
             package=args.package,
             allow_remote_refs=args.allow_remote_refs,
+            include=tuple(p.absolute() for p in args.includes),
         )
         if args.targets is not None:
             job = dataclasses.replace(job, targets=args.targets)
@@ -459,6 +473,7 @@ def _selected_jobs(args: _JobArgs, reporter: Reporter) -> tuple[list[Job], Path]
             ("output", args.output),
             ("package", args.package),
             ("targets", args.targets),
+            ("include", tuple(p.absolute() for p in args.includes) or None),
         )
         if value is not None
     }

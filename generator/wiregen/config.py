@@ -45,6 +45,8 @@ class Job:
     """One spec -> one generated package, with every path absolute."""
 
     spec: Path
+    more_specs: tuple[Path, ...] = ()
+    """Further specs of the same job (the other .proto files of a package set)."""
     output: Path
     package: str
     targets: tuple[Target, ...] = DEFAULT_TARGETS
@@ -72,6 +74,7 @@ class Job:
             spec_display=self.spec_display,
             options=options,
             includes=self.include,
+            specs=self.more_specs,
         )
 
 

@@ -299,3 +299,27 @@ def test_main_entry_point(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(SystemExit) as caught:
         main(["--version"])
     assert caught.value.code == 0
+
+
+def test_generate_takes_several_specs_and_include_roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`wiregen generate --target grpc -I ROOT A.proto B.proto -o DIR --package P` is one job."""
+    seen: list[GenerateRequest] = []
+
+    def fake_generate(request: GenerateRequest) -> GenerateResult:
+        seen.append(request)
+        return GenerateResult(files={}, diagnostics=())
+
+    root = tmp_path / "protos"
+    root.mkdir()
+    a, b = root / "a.proto", root / "b.proto"
+    a.write_text('syntax = "proto3";\n')
+    b.write_text('syntax = "proto3";\n')
+    monkeypatch.setattr(pipeline, "generate", fake_generate)
+    result = CliRunner().invoke(
+        cli,
+        ["generate", "--no-cache", "--target", "grpc", "-I", str(root), str(a), str(b), "-o", str(tmp_path / "out"), "--package", "p"],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 1
+    assert seen[0].spec == a and seen[0].specs == (b,)
+    assert seen[0].includes == (root.absolute(),)
