@@ -90,7 +90,7 @@ class RequestTimeout(TimeoutError):
     """No reply arrived within the request's timeout."""
 
 
-def address_regex(template: str) -> re.Pattern[str]:
+def address_regex(template: str, segment: str = "[^/]+?") -> re.Pattern[str]:
     """``a/{x}/b`` -> a regex with one named group per placeholder."""
     parts = re.split(r"(\{[^{}]+\})", template)
     out = []
@@ -102,7 +102,7 @@ def address_regex(template: str) -> re.Pattern[str]:
                 out.append(f"(?P={names[name]})")
             else:
                 names[name] = f"p{len(names)}"
-                out.append(f"(?P<{names[name]}>[^/]+?)")
+                out.append(f"(?P<{names[name]}>{segment})")
         else:
             out.append(re.escape(part))
     return re.compile("".join(out))
@@ -314,10 +314,11 @@ class MessagingApp:
     # --------------------------------------------------------------- consuming
 
     def _consumer(self, spec: OperationSpec, handler: Handler) -> Deliver:
-        pattern = address_regex(spec.address)
+        # Plain publishers on topic brokers send to the routing-key form (``a.b.c``).
+        patterns = (address_regex(spec.address), address_regex(spec.address.replace("/", "."), "[^.]+?"))
 
         async def deliver(delivery: Delivery) -> None:
-            await self._consume(spec, handler, pattern, delivery)
+            await self._consume(spec, handler, patterns, delivery)
 
         return deliver
 
@@ -333,9 +334,14 @@ class MessagingApp:
             return True
         return theirs.split(".", 1)[0] == self.api_version.split(".", 1)[0]
 
-    async def _consume(self, spec: OperationSpec, handler: Handler, pattern: re.Pattern[str], delivery: Delivery) -> None:
+    async def _consume(
+        self, spec: OperationSpec, handler: Handler, patterns: tuple[re.Pattern[str], ...], delivery: Delivery
+    ) -> None:
         address = delivery.headers.get(ADDRESS) or delivery.address
-        match = pattern.fullmatch(address)
+        match = next((m for m in (p.fullmatch(address) for p in patterns) if m is not None), None)
+        if match is not None and match.re is not patterns[0]:
+            values = {wire: match.group(f"p{i}") for i, (wire, _) in enumerate(spec.params)}
+            address = fill_address(spec.address, values)  # the canonical form, for the dead letter
         message_id = delivery.headers.get(MESSAGE_ID, "")
         if message_id and message_id in self._seen:
             return  # a duplicate: acknowledged without running the handler
