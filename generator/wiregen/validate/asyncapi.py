@@ -65,4 +65,22 @@ def validate_asyncapi(doc: Document) -> list[Diagnostic]:
     version, found = asyncapi_version(doc)
     if version is None:
         return found
-    return structural_errors(doc, validator(version))
+    return [d for d in structural_errors(doc, validator(version)) if not _ambiguous_reference(doc, d)]
+
+
+def _ambiguous_reference(doc: Document, diagnostic: Diagnostic) -> bool:
+    """The official schemas accept "a Schema or a Reference" with ``oneOf`` in places
+    (e.g. the kafka binding's ``key``); a bare ``{"$ref": ...}`` is both, so oneOf
+    rejects a valid document. Such a finding is dropped (the reference is still resolved)."""
+    if "more than one of the schemas" not in diagnostic.message or diagnostic.span is None:
+        return False
+    node: Any = doc.data
+    for token in diagnostic.span.pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    return isinstance(node, dict) and set(node) == {"$ref"}

@@ -115,7 +115,7 @@ class App(_rt.MessagingApp):
 
         Channel: orders/{region}/requests
         """
-        params = {'region': region}
+        params: dict[str, str] = {'region': region}
         reply: _models.OrderPlacedPayload = await self._send(_PLACE_ORDER, payload, params, headers, timeout)
         return reply
 
@@ -139,7 +139,7 @@ class App(_rt.MessagingApp):
 
         Channel: orders/{region}/events
         """
-        params = {'region': region}
+        params: dict[str, str] = {'region': region}
         await self._send(_PUBLISH_ORDER_EVENT, payload, params, headers, timeout)
 
     def on_order_event(self, handler: OnOrderEventHandler) -> OnOrderEventHandler:

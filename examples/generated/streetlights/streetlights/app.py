@@ -153,7 +153,7 @@ class App(_rt.MessagingApp):
 
         Channel: smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured
         """
-        params = {'streetlightId': streetlight_id}
+        params: dict[str, str] = {'streetlightId': streetlight_id}
         await self._send(_PUBLISH_LIGHT_MEASUREMENT, payload, params, headers, timeout)
 
     def receive_light_measurement(self, handler: ReceiveLightMeasurementHandler) -> ReceiveLightMeasurementHandler:
@@ -173,7 +173,7 @@ class App(_rt.MessagingApp):
         timeout: float | None = None,
     ) -> None:
         """Channel: smartylighting/streetlights/1/0/action/{streetlightId}/turn/on"""
-        params = {'streetlightId': streetlight_id}
+        params: dict[str, str] = {'streetlightId': streetlight_id}
         await self._send(_TURN_ON, payload, params, headers, timeout)
 
     def on_turn_on(self, handler: OnTurnOnHandler) -> OnTurnOnHandler:
@@ -190,7 +190,7 @@ class App(_rt.MessagingApp):
         timeout: float | None = None,
     ) -> None:
         """Channel: smartylighting/streetlights/1/0/action/{streetlightId}/dim"""
-        params = {'streetlightId': streetlight_id}
+        params: dict[str, str] = {'streetlightId': streetlight_id}
         await self._send(_DIM_LIGHT, payload, params, headers, timeout)
 
     def on_dim_light(self, handler: OnDimLightHandler) -> OnDimLightHandler:
