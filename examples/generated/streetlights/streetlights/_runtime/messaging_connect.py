@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from .messaging_app import Transport
 
-SCHEMES = ("memory", "amqp", "amqps")
+SCHEMES = ("memory", "amqp", "amqps", "nats", "tls")
 
 
 def transport_for(broker_url: str | None) -> Transport:
-    """``None`` or ``memory://`` -> in memory; ``amqp://`` -> RabbitMQ."""
+    """``None`` or ``memory://`` -> in memory; ``amqp://`` -> RabbitMQ; ``nats://`` -> NATS JetStream."""
     scheme = (broker_url or "memory://").split("://", 1)[0].lower()
     if scheme == "memory":
         from .messaging_memory import MemoryTransport
@@ -19,4 +19,8 @@ def transport_for(broker_url: str | None) -> Transport:
         from .messaging_amqp import AmqpTransport
 
         return AmqpTransport(broker_url or "")
+    if scheme in ("nats", "tls"):
+        from .messaging_nats import NatsTransport
+
+        return NatsTransport(broker_url or "")
     raise ValueError(f"unsupported broker URL scheme {scheme!r}: use one of {', '.join(s + '://' for s in SCHEMES)}")
