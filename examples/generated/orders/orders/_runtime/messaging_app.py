@@ -43,6 +43,8 @@ REPLY_TO = "reply-to"
 ATTEMPTS = "wiregen-attempts"
 ERROR = "wiregen-error"
 ADDRESS = "wiregen-address"
+CHANNEL = "wiregen-channel"
+"""The channel's address template (``a/{id}/b``): Redis Streams use it as the stream key."""
 
 
 @dataclass(slots=True)
@@ -282,6 +284,7 @@ class MessagingApp:
         address = fill_address(spec.address, params)
         wire = self._headers(spec, headers, None)
         wire[ADDRESS] = address
+        wire[CHANNEL] = spec.address
         body = encode(payload, spec.payload_type)
         if not spec.has_reply:
             await self.transport.publish(address, body, wire)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from .messaging_app import Transport
 
-SCHEMES = ("memory", "amqp", "amqps", "nats", "tls")
+SCHEMES = ("memory", "amqp", "amqps", "nats", "tls", "redis", "rediss")
 
 
 def transport_for(broker_url: str | None) -> Transport:
-    """``None`` or ``memory://`` -> in memory; ``amqp://`` -> RabbitMQ; ``nats://`` -> NATS JetStream."""
+    """``None`` or ``memory://`` -> in memory; ``amqp://`` -> RabbitMQ; ``nats://`` -> NATS JetStream;
+    ``redis://`` -> Redis Streams."""
     scheme = (broker_url or "memory://").split("://", 1)[0].lower()
     if scheme == "memory":
         from .messaging_memory import MemoryTransport
@@ -23,4 +24,8 @@ def transport_for(broker_url: str | None) -> Transport:
         from .messaging_nats import NatsTransport
 
         return NatsTransport(broker_url or "")
+    if scheme in ("redis", "rediss"):
+        from .messaging_redis import RedisTransport
+
+        return RedisTransport(broker_url or "")
     raise ValueError(f"unsupported broker URL scheme {scheme!r}: use one of {', '.join(s + '://' for s in SCHEMES)}")

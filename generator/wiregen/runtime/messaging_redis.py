@@ -1,0 +1,154 @@
+"""Redis Streams transport (redis-py asyncio): consumer groups, XACK after success.
+
+A channel is one stream whose key is the channel's address template (``a/{id}/b``);
+each entry holds ``body`` and ``headers`` (JSON), the concrete address travelling in
+the ``wiregen-address`` header. Each receive operation reads through a consumer group;
+an entry is acknowledged (XACK) only after it was handled, and entries a dead consumer
+left pending are claimed (XAUTOCLAIM) after ``ack_wait`` seconds
+(``redis://host:6379/0?ack_wait=30``). Dead letters are streams ``<address>.dlq``;
+replies go to the requester's own stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from . import messaging_app as _app
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+class RedisTransport:
+    def __init__(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        self.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        self.ack_wait = float(query.get("ack_wait", "30"))
+        self.consumer = f"c-{os.urandom(6).hex()}"
+        self._client: Any = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._direct: list[str] = []
+        self._groups: set[tuple[str, str]] = set()
+        self._busy = 0
+        self._stopping = False
+
+    def _ready(self) -> Any:
+        if self._client is None:
+            raise RuntimeError("not connected: use `async with app:`")
+        return self._client
+
+    async def connect(self) -> None:
+        self._client = aioredis.from_url(self.url)
+        await self._client.ping()
+
+    async def _stop(self) -> None:
+        for _ in range(500):  # drain: let in-flight handlers finish
+            if not self._busy:
+                break
+            await asyncio.sleep(0.02)
+        self._stopping = True  # the readers notice within one ``block`` period
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5.0)
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=1.0)
+        self._stopping = False
+        for task in self._tasks:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: a reader that failed while stopping is not news
+        self._tasks.clear()
+
+    async def close(self) -> None:
+        await self._stop()
+        if self._client is not None:
+            if self._direct:
+                await self._client.delete(*self._direct)
+            await self._client.aclose()
+        self._client = None
+
+    async def _add(self, key: str, body: bytes, headers: Mapping[str, str]) -> None:
+        await self._ready().xadd(key, {"body": body, "headers": json.dumps(dict(headers))})
+
+    async def publish(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
+        await self._add(headers.get(_app.CHANNEL) or address, body, headers)
+
+    async def send_direct(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
+        await self._add(address, body, headers)
+
+    @staticmethod
+    def _delivery(key: str, fields: Mapping[Any, Any]) -> _app.Delivery:
+        decoded = {_text(k): v for k, v in fields.items()}
+        raw = decoded.get("body", b"")
+        body = raw if isinstance(raw, bytes) else str(raw).encode()
+        try:
+            loaded = json.loads(_text(decoded.get("headers", "{}")))
+        except ValueError:
+            loaded = {}
+        headers = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+        return _app.Delivery(address=headers.get(_app.ADDRESS, key), body=body, headers=headers)
+
+    async def _handle(self, key: str, group: str, entry_id: Any, fields: Any, deliver: _app.Deliver) -> None:
+        self._busy += 1
+        try:
+            await deliver(self._delivery(key, fields))
+        except _app.HANDLER_ERRORS:
+            return  # stays pending: claimed again after ack_wait
+        finally:
+            self._busy -= 1
+        await self._ready().xack(key, group, entry_id)
+
+    async def subscribe(self, pattern: str, group: str, deliver: _app.Deliver) -> None:
+        client = self._ready()
+        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists
+            await client.xgroup_create(pattern, group, id="$", mkstream=True)
+        self._groups.add((pattern, group))
+        self._tasks.append(asyncio.get_running_loop().create_task(self._consume(pattern, group, deliver)))
+
+    async def _consume(self, key: str, group: str, deliver: _app.Deliver) -> None:
+        client = self._ready()
+        idle_ms = int(self.ack_wait * 1000)
+        while not self._stopping:
+            claimed = await client.xautoclaim(key, group, self.consumer, min_idle_time=idle_ms, start_id="0-0", count=16)
+            for entry_id, fields in claimed[1] if len(claimed) > 1 else []:
+                if fields:
+                    await self._handle(key, group, entry_id, fields, deliver)
+            found = await client.xreadgroup(group, self.consumer, {key: ">"}, count=16, block=200)
+            for _, entries in found or []:
+                for entry_id, fields in entries:
+                    await self._handle(key, group, entry_id, fields, deliver)
+
+    async def subscribe_direct(self, address: str, deliver: _app.Deliver) -> None:
+        self._direct.append(address)
+        self._tasks.append(asyncio.get_running_loop().create_task(self._read_direct(address, deliver)))
+
+    async def _read_direct(self, key: str, deliver: _app.Deliver) -> None:
+        client = self._ready()
+        last = "0-0"  # the reply stream is this app's own and new
+        while not self._stopping:
+            found = await client.xread({key: last}, count=16, block=200)
+            for _, entries in found or []:
+                for entry_id, fields in entries:
+                    last = entry_id
+                    with contextlib.suppress(*_app.HANDLER_ERRORS):
+                        await deliver(self._delivery(key, fields))
+
+    async def forget(self) -> None:
+        """Stop consuming and delete this transport's consumer groups (tests and tools)."""
+        client = self._ready()
+        await self._stop()
+        for key, group in sorted(self._groups):
+            with contextlib.suppress(ResponseError):
+                await client.xgroup_destroy(key, group)
+        self._groups.clear()

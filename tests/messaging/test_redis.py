@@ -1,0 +1,236 @@
+"""The generated apps on the real Redis at 127.0.0.1:6379 (Streams), plus interop with plain redis-py.
+
+Skipped when Redis is down; under CI=true that is a failure instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from .conftest import require_broker
+
+URL = os.environ.get("WIREGEN_REDIS_URL", "redis://127.0.0.1:6379/0")
+FAST = {"base_delay": 0.01, "max_delay": 0.05}
+CHANNEL = "smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured"
+MEASURED = "smartylighting/streetlights/1/0/event/{}/lighting/measured"
+
+
+@pytest.fixture(autouse=True)
+def _redis() -> None:
+    require_broker("Redis", 6379)
+
+
+def run(coro: Awaitable[Any]) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, 60))  # type: ignore[arg-type]
+
+
+async def wait_for(check: Callable[[], bool], seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached in time")
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"wgtest-{uuid.uuid4().hex[:12]}"
+
+
+def plain() -> Any:
+    import redis.asyncio as aioredis
+
+    return aioredis.from_url(URL)
+
+
+async def plain_publish(client: Any, lamp: str, body: bytes, message_id: str) -> None:
+    headers = {"message-id": message_id, "wiregen-address": MEASURED.format(lamp)}
+    await client.xadd(CHANNEL, {"body": body, "headers": json.dumps(headers)})
+
+
+async def read_dead(client: Any, key: str, count: int) -> list[tuple[bytes, dict[str, str]]]:
+    for _ in range(250):
+        entries = await client.xrange(key)
+        if len(entries) >= count:
+            await client.delete(key)
+            return [(f[b"body"], json.loads(f[b"headers"])) for _, f in entries]
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no dead letters on {key}")
+
+
+def test_publish_to_typed_handler_and_plain_reader_sees_headers(streetlights: ModuleType, prefix: str) -> None:
+    models = streetlights.models
+    lamp = uuid.uuid4().hex
+    got: list[tuple[Any, str, dict[str, str]]] = []
+    app = streetlights.app.create_app(URL, group_prefix=prefix, **FAST)
+
+    @app.receive_light_measurement
+    async def on_measured(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+        got.append((payload, streetlight_id, headers))
+
+    async def main() -> Any:
+        client = plain()
+        try:
+            async with app:
+                await app.publish_light_measurement(
+                    models.LightMeasuredPayload(lumens=8), streetlight_id=lamp,
+                    headers=models.LightMeasuredHeaders(my_app_header=1),
+                )
+                await wait_for(lambda: bool(got))
+                await app.transport.forget()
+            entries = await client.xrevrange(CHANNEL, count=50)
+            return next(f for _, f in entries if json.loads(f[b"headers"]).get("wiregen-address") == MEASURED.format(lamp))
+        finally:
+            await client.aclose()
+
+    seen = run(main())
+    payload, lamp_id, headers = got[0]
+    assert payload.lumens == 8 and lamp_id == lamp and headers["my-app-header"] == "1"
+    assert json.loads(seen[b"body"]) == {"lumens": 8}
+    wire = json.loads(seen[b"headers"])
+    assert wire["message-id"] == headers["message-id"] and wire["wiregen-schema-version"] == "1.2.0"
+
+
+def test_plain_publisher_duplicates_poison_and_retries(streetlights: ModuleType, prefix: str) -> None:
+    lamp = uuid.uuid4().hex
+    got: list[int] = []
+    app = streetlights.app.create_app(URL, group_prefix=prefix, max_attempts=3, **FAST)
+
+    @app.receive_light_measurement
+    async def on_measured(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+        if streetlight_id != lamp:
+            return  # another test's lamp on the shared stream
+        got.append(payload.lumens)
+        if payload.lumens == 99:
+            raise RuntimeError("too bright")
+
+    async def main() -> list[tuple[bytes, dict[str, str]]]:
+        client = plain()
+        try:
+            async with app:
+                for _ in range(3):
+                    await plain_publish(client, lamp, b'{"lumens": 3}', "dup-1")
+                await plain_publish(client, lamp, b'{"lumens": 4}', "dup-2")
+                await plain_publish(client, lamp, b"{broken", "poison")
+                await plain_publish(client, lamp, b'{"lumens": 99}', "failing")
+                await wait_for(lambda: got.count(99) == 3)
+                dead = await read_dead(client, MEASURED.format(lamp) + ".dlq", 2)
+                await app.transport.forget()
+            return dead
+        finally:
+            await client.aclose()
+
+    dead = run(main())
+    assert sorted(n for n in got if n != 99) == [3, 4]
+    by_id = {h["message-id"]: (b, h) for b, h in dead}
+    assert by_id["poison"][0] == b"{broken"
+    assert by_id["poison"][1]["wiregen-attempts"] == "1"
+    assert by_id["failing"][1]["wiregen-attempts"] == "3"
+    assert by_id["failing"][1]["wiregen-error"] == "RuntimeError: too bright"
+
+
+def test_request_reply_round_trip(orders: ModuleType, prefix: str) -> None:
+    models = orders.models
+    app = orders.app.create_app(URL, group_prefix=prefix, **FAST)
+
+    @app.handle_place_order
+    async def place(payload: Any, *, region: str, headers: dict[str, str]) -> Any:
+        return models.OrderPlacedPayload(order_id=f"{region}:{payload.sku}", status="accepted")
+
+    async def main() -> Any:
+        async with app:
+            try:
+                return await app.place_order(models.Order(sku="tea", quantity=3), region="apac", timeout=10)
+            finally:
+                await app.transport.forget()
+
+    reply = run(main())
+    assert reply.order_id == "apac:tea"
+
+
+_CONSUMER = """
+import asyncio, os, signal, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from wg_streetlights.app import create_app
+log = Path(sys.argv[3])
+app = create_app(sys.argv[2], group_prefix=sys.argv[4])
+
+@app.receive_light_measurement
+async def handler(payload, *, streetlight_id, headers):
+    if streetlight_id != sys.argv[5]:
+        return
+    with log.open("a") as f:
+        f.write(headers["message-id"] + "\\n")  # the side effect
+    if not Path(str(log) + ".crashed").exists():
+        Path(str(log) + ".crashed").write_text("x")
+        os.kill(os.getpid(), signal.SIGKILL)  # dies before the ack
+
+async def main():
+    async with app:
+        Path(str(log) + ".ready").write_text("x")
+        await asyncio.sleep(30)
+
+asyncio.run(main())
+"""
+
+
+def test_consumer_killed_before_ack_gets_the_message_redelivered(
+    streetlights: ModuleType, generated: Path, prefix: str, tmp_path: Path
+) -> None:
+    lamp = uuid.uuid4().hex
+    log = tmp_path / "effects.log"
+    script = tmp_path / "consumer.py"
+    script.write_text(_CONSUMER)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    url = URL + "?ack_wait=1"
+
+    def start() -> subprocess.Popen[bytes]:
+        ready = Path(str(log) + ".ready")
+        ready.unlink(missing_ok=True)
+        proc = subprocess.Popen([sys.executable, str(script), str(generated), url, str(log), prefix, lamp], env=env)
+        for _ in range(300):
+            if ready.exists() or proc.poll() is not None:
+                break
+            asyncio.run(asyncio.sleep(0.05))
+        return proc
+
+    async def send() -> None:
+        client = plain()
+        await plain_publish(client, lamp, b'{"lumens": 1}', "crash-1")
+        await client.aclose()
+
+    async def drop_group() -> None:
+        client = plain()
+        await client.xgroup_destroy(CHANNEL, f"{prefix}.receiveLightMeasurement")
+        await client.aclose()
+
+    first = start()
+    try:
+        run(send())
+        assert first.wait(timeout=20) == -9
+        second = start()
+        try:
+            for _ in range(200):
+                if log.read_text().count("crash-1") >= 2:
+                    break
+                asyncio.run(asyncio.sleep(0.05))
+        finally:
+            second.kill()
+            second.wait()
+    finally:
+        if first.poll() is None:
+            first.kill()
+        run(drop_group())
+    assert log.read_text().splitlines() == ["crash-1", "crash-1"]
