@@ -240,6 +240,9 @@ class MessagingApp:
         prefix = self.settings.group_prefix or self.api_title or "wiregen"
         for spec, handler in self._handlers.values():
             await self.transport.subscribe(spec.address, f"{prefix}.{spec.name}", self._consumer(spec, handler))
+        started = getattr(self.transport, "started", None)
+        if started is not None:
+            await started()  # every subscription is in place: deliveries may begin
         self._started = True
 
     async def close(self) -> None:
@@ -327,7 +330,7 @@ class MessagingApp:
     async def _dead_letter(self, address: str, delivery: Delivery, attempts: int, error: str) -> None:
         headers = dict(delivery.headers)
         headers[ATTEMPTS] = str(attempts)
-        headers[ERROR] = error[:1000]
+        headers[ERROR] = " ".join(error.split())[:1000]  # one line: some brokers refuse control characters
         await self.transport.send_direct(address + self.settings.dead_letter_suffix, delivery.body, headers)
 
     def _known_version(self, headers: Mapping[str, str]) -> bool:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from .messaging_app import Transport
 
-SCHEMES = ("memory", "amqp", "amqps", "nats", "tls", "redis", "rediss")
+SCHEMES = ("memory", "amqp", "amqps", "nats", "tls", "redis", "rediss", "mqtt")
 
 
 def transport_for(broker_url: str | None) -> Transport:
     """``None`` or ``memory://`` -> in memory; ``amqp://`` -> RabbitMQ; ``nats://`` -> NATS JetStream;
-    ``redis://`` -> Redis Streams."""
+    ``redis://`` -> Redis Streams; ``mqtt://`` -> MQTT 5."""
     scheme = (broker_url or "memory://").split("://", 1)[0].lower()
     if scheme == "memory":
         from .messaging_memory import MemoryTransport
@@ -27,4 +27,8 @@ def transport_for(broker_url: str | None) -> Transport:
         from .messaging_redis import RedisTransport
 
         return RedisTransport(broker_url or "")
+    if scheme == "mqtt":
+        from .messaging_mqtt import MqttTransport
+
+        return MqttTransport(broker_url or "")
     raise ValueError(f"unsupported broker URL scheme {scheme!r}: use one of {', '.join(s + '://' for s in SCHEMES)}")
