@@ -210,3 +210,19 @@ def test_union_payload_is_decoded_to_the_right_variant(orders: ModuleType) -> No
 def test_unknown_broker_scheme_is_rejected(orders: ModuleType) -> None:
     with pytest.raises(ValueError, match="unsupported broker URL scheme"):
         orders.app.create_app("carrier-pigeon://x")
+
+
+def test_missing_broker_skips_locally_and_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from .conftest import require_broker
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        require_broker("Nothing", port)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        require_broker("Nothing", port)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from .messaging_app import Transport
 
-SCHEMES = ("memory", "amqp", "amqps", "nats", "tls", "redis", "rediss", "mqtt")
+SCHEMES = ("memory", "amqp", "amqps", "nats", "tls", "redis", "rediss", "mqtt", "kafka")
 
 
 def transport_for(broker_url: str | None) -> Transport:
     """``None`` or ``memory://`` -> in memory; ``amqp://`` -> RabbitMQ; ``nats://`` -> NATS JetStream;
-    ``redis://`` -> Redis Streams; ``mqtt://`` -> MQTT 5."""
+    ``redis://`` -> Redis Streams; ``mqtt://`` -> MQTT 5;
+    ``kafka://`` -> Kafka (FastStream)."""
     scheme = (broker_url or "memory://").split("://", 1)[0].lower()
     if scheme == "memory":
         from .messaging_memory import MemoryTransport
@@ -31,4 +32,8 @@ def transport_for(broker_url: str | None) -> Transport:
         from .messaging_mqtt import MqttTransport
 
         return MqttTransport(broker_url or "")
+    if scheme == "kafka":
+        from .messaging_kafka import KafkaTransport
+
+        return KafkaTransport(broker_url or "")
     raise ValueError(f"unsupported broker URL scheme {scheme!r}: use one of {', '.join(s + '://' for s in SCHEMES)}")
