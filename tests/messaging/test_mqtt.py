@@ -70,6 +70,8 @@ def test_publish_handler_and_plain_interop_both_ways(streetlights: ModuleType) -
 
     @app.receive_light_measurement
     async def on_measured(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+        if streetlight_id != lamp:
+            return  # another test's lamp on the shared channel
         got.append((payload, streetlight_id, headers))
 
     async def main() -> list[Any]:
@@ -105,6 +107,8 @@ def test_duplicates_poison_and_retries_to_dead_letter(streetlights: ModuleType) 
 
     @app.receive_light_measurement
     async def on_measured(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+        if streetlight_id != lamp:
+            return  # another test's lamp on the shared channel
         got.append(payload.lumens)
         if payload.lumens == 99:
             raise RuntimeError("too bright")
@@ -157,6 +161,8 @@ app = create_app(sys.argv[2])
 
 @app.receive_light_measurement
 async def handler(payload, *, streetlight_id, headers):
+    if streetlight_id != sys.argv[-1]:
+        return  # another test's lamp on the shared channel
     with log.open("a") as f:
         f.write(headers["message-id"] + "\\n")  # the side effect
     if not Path(str(log) + ".crashed").exists():
@@ -185,7 +191,7 @@ def test_consumer_killed_before_ack_gets_the_message_redelivered(
     def start() -> subprocess.Popen[bytes]:
         ready = Path(str(log) + ".ready")
         ready.unlink(missing_ok=True)
-        proc = subprocess.Popen([sys.executable, str(script), str(generated), url, str(log)], env=env)
+        proc = subprocess.Popen([sys.executable, str(script), str(generated), url, str(log), lamp], env=env)
         for _ in range(300):
             if ready.exists() or proc.poll() is not None:
                 break

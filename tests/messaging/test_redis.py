@@ -77,6 +77,8 @@ def test_publish_to_typed_handler_and_plain_reader_sees_headers(streetlights: Mo
 
     @app.receive_light_measurement
     async def on_measured(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+        if streetlight_id != lamp:
+            return  # another test's lamp on the shared channel
         got.append((payload, streetlight_id, headers))
 
     async def main() -> Any:
@@ -110,7 +112,7 @@ def test_plain_publisher_duplicates_poison_and_retries(streetlights: ModuleType,
     @app.receive_light_measurement
     async def on_measured(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
         if streetlight_id != lamp:
-            return  # another test's lamp on the shared stream
+            return  # another test's lamp on the shared channel
         got.append(payload.lumens)
         if payload.lumens == 99:
             raise RuntimeError("too bright")
