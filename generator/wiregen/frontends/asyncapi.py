@@ -297,7 +297,8 @@ class _AsyncApiFrontend:
         return tuple(channels), tuple(operations)
 
     def _channel(self, channel_id: str, address: str, loc: Loc, node: Mapping[str, Any], messages: tuple[ir.Message, ...]) -> ir.Channel:
-        params_node = node.get("parameters") if isinstance(node.get("parameters"), Mapping) else {}
+        raw_params = node.get("parameters")
+        params_node: Mapping[str, Any] = raw_params if isinstance(raw_params, Mapping) else {}
         parameters = []
         for name in placeholders(address):
             doc = ""

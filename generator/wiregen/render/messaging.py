@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wiregen.ir import model as ir
@@ -47,7 +48,7 @@ class MessagingModule:
     operations: list[OperationView]
 
 
-def _union(renderer: TypeRenderer, types: list[ir.TypeExpr | None]) -> str:
+def _union(renderer: TypeRenderer, types: Sequence[ir.TypeExpr | None]) -> str:
     rendered: list[str] = []
     for expr in types:
         text = renderer.render(expr) if expr is not None else "_t.Any"
