@@ -6,12 +6,13 @@ import glob
 from pathlib import Path
 
 import pytest
+from tests.corpus.conftest import CORPUS as CORPUS_ROOT
 
 from wiregen.diagnostics import Diagnostic, Severity, has_errors
 from wiregen.load import Workspace
 from wiregen.validate import validate_openapi
 
-CORPUS = Path("/work/shared/corpus/openapi")
+CORPUS = CORPUS_ROOT / "openapi"
 
 HEAD = 'openapi: {version}\ninfo: {{title: t, version: "1"}}\n'
 
@@ -393,7 +394,6 @@ KNOWN_BAD = {
 }
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")
 @pytest.mark.parametrize("spec", sorted(glob.glob(str(CORPUS / "*"))), ids=lambda p: Path(p).name)
 def test_corpus(spec: str) -> None:
     ws = Workspace(Path(spec).parent)
