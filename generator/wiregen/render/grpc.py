@@ -36,7 +36,7 @@ PB = "_pb"
 # What ``PKG`` itself exports from the runtime (configuration and errors).
 ROOT_EXPORTS: dict[str, tuple[str, ...]] = {
     "policy": ("BulkheadPolicy", "CircuitBreakerPolicy", "RetryBudget", "RetryPolicy"),
-    "errors": ("BulkheadFullError", "CircuitOpenError", "DeadlineExceededError", "ResilienceError"),
+    "resilience_errors": ("BulkheadFullError", "CircuitOpenError", "DeadlineExceededError", "ResilienceError"),
     "grpc_client": ("CallInfo",),
     "grpc_server": ("HealthService",),
 }

@@ -41,7 +41,6 @@ from .breaker import BreakerRegistry, CircuitBreaker
 from .budget import RetryThrottle
 from .bulkhead import Limiter, TaskLimiter, ThreadLimiter
 from .clock import SYSTEM_CLOCK, Clock
-from .errors import BulkheadFullError, CircuitOpenError, DeadlineExceededError
 from .events import Emitter, EventHook
 from .policy import (
     DEFAULT_CIRCUIT_BREAKER,
@@ -54,6 +53,11 @@ from .policy import (
     RetryPolicy,
     Unset,
     pick,
+)
+from .resilience_errors import (
+    BulkheadFullError,
+    CircuitOpenError,
+    DeadlineExceededError,
 )
 
 MAX_ATTEMPTS: Final = 5

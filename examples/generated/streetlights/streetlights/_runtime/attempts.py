@@ -32,8 +32,8 @@ from .breaker import CircuitBreaker
 from .budget import RetryThrottle
 from .bulkhead import Limiter
 from .clock import Clock
-from .errors import BulkheadFullError, DeadlineExceededError, TransportError
 from .policy import RetryPolicy
+from .resilience_errors import BulkheadFullError, DeadlineExceededError, TransportError
 
 if TYPE_CHECKING:
     from .event_types import ResilienceEvent

@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from .clock import Clock
-from .errors import CircuitOpenError
 from .policy import CircuitBreakerPolicy
+from .resilience_errors import CircuitOpenError
 
 if TYPE_CHECKING:
     from .event_types import ResilienceEvent
