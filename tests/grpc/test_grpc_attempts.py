@@ -62,12 +62,12 @@ def drive(p: gc._Plan, outcomes: list[object]) -> tuple[object, list[float | Non
     try:
         step = next(loop)
         while True:
-            if isinstance(step, gc._Sleep):
+            if isinstance(step, gc.Sleep):
                 sleeps.append(step.seconds)
                 p.clock.sleep(step.seconds)
                 step = loop.send(None)
             else:
-                assert isinstance(step, gc._Send)
+                assert isinstance(step, gc.Send)
                 sends.append(step.left)
                 step = loop.send(next(pending))
     except StopIteration as stop:
@@ -110,11 +110,11 @@ def test_each_attempt_gets_what_is_left_and_backoff_never_extends_the_deadline()
     budgets = []
     with pytest.raises(DeadlineExceededError):
         while True:
-            if isinstance(step, gc._Sleep):
+            if isinstance(step, gc.Sleep):
                 clock.sleep(step.seconds)
                 step = loop.send(None)
             else:
-                assert isinstance(step, gc._Send) and step.left is not None
+                assert isinstance(step, gc.Send) and step.left is not None
                 budgets.append(step.left)
                 step = loop.send(slow_failure(step.left))
     assert budgets[0] == pytest.approx(1.0)
@@ -178,11 +178,11 @@ def test_calls_end_within_their_deadline(timeout: float, durations: list[float],
     try:
         step = next(loop)
         while True:
-            if isinstance(step, gc._Sleep):
+            if isinstance(step, gc.Sleep):
                 clock.sleep(step.seconds)
                 step = loop.send(None)
                 continue
-            assert isinstance(step, gc._Send) and step.left is not None and step.left > 0
+            assert isinstance(step, gc.Send) and step.left is not None and step.left > 0
             took = next(outcomes, 0.0)
             clock.advance(min(took, step.left))
             if took >= step.left:

@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 import httpx
 
 from . import idempotency
-from .attempts import CallPlan, Resolved, Send, Sleep, run
+from .attempts import CallPlan, Resolved, run
 from .auth import AuthParts, resolve_security
 from .bodies import encode_body
 from .breaker import BreakerRegistry
@@ -56,6 +56,7 @@ from .policy import (
 )
 from .responses import error_for, success_value
 from .spec import Endpoint, SecurityScheme
+from .steps import Send, Sleep
 from .tracing import call_span
 
 DEFAULT_USER_AGENT = "wiregen-client"

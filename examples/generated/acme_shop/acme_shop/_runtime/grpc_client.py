@@ -59,6 +59,7 @@ from .resilience_errors import (
     CircuitOpenError,
     DeadlineExceededError,
 )
+from .steps import Acquire, Send, Sleep, Step
 
 MAX_ATTEMPTS: Final = 5
 """gRPC's own limit on attempts per call (A6); larger policies are capped to it."""
@@ -137,27 +138,6 @@ class CallInfo:
 # ----------------------------------------------------------------- the loop
 
 
-class _Send:
-    __slots__ = ("left",)
-
-    def __init__(self, left: float | None) -> None:
-        self.left = left  # seconds until the deadline (None: no deadline)
-
-
-class _Acquire:
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds  # how long to wait for a bulkhead slot
-
-
-class _Sleep:
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
 class _Done:
     __slots__ = ("value",)
 
@@ -215,10 +195,9 @@ class _Plan:
         self.committed = False  # a response arrived: the call can no longer be retried
 
 
-_Step = _Acquire | _Send | _Sleep
 
 
-def _attempts(plan: _Plan) -> Generator[_Step, object, object]:
+def _attempts(plan: _Plan) -> Generator[Step, object, object]:
     """Yields what to do; is sent whether a bulkhead slot was had, then a ``_Done`` or
     the ``grpc.RpcError`` of each attempt. A slot is held for the whole call."""
     clock = plan.clock
@@ -227,7 +206,7 @@ def _attempts(plan: _Plan) -> Generator[_Step, object, object]:
     if limiter is None:
         return (yield from _tries(plan, deadline))
     wait = plan.max_wait if deadline is None else max(0.0, min(plan.max_wait, deadline - clock.monotonic()))
-    if not (yield _Acquire(wait)):
+    if not (yield Acquire(wait)):
         raise BulkheadFullError(f"{plan.name}: too many calls in flight (waited {wait:.3f}s)", attempts=0)
     try:
         return (yield from _tries(plan, deadline))
@@ -235,7 +214,7 @@ def _attempts(plan: _Plan) -> Generator[_Step, object, object]:
         limiter.release()
 
 
-def _tries(plan: _Plan, deadline: float | None) -> Generator[_Step, object, object]:
+def _tries(plan: _Plan, deadline: float | None) -> Generator[Step, object, object]:
     clock = plan.clock
     breaker = plan.breaker
     throttle = plan.throttle
@@ -247,7 +226,7 @@ def _tries(plan: _Plan, deadline: float | None) -> Generator[_Step, object, obje
         plan.attempts += 1
         outcome: object = None
         try:
-            outcome = yield _Send(left)
+            outcome = yield Send(left)
         finally:
             if outcome is None and breaker is not None:  # cancelled mid-attempt
                 breaker.release(ticket)
@@ -285,7 +264,7 @@ def _tries(plan: _Plan, deadline: float | None) -> Generator[_Step, object, obje
         from .event_types import RetryScheduled
 
         plan.emit(RetryScheduled(plan.name, plan.attempts, delay, f"gRPC {code.name if code else '?'}"))
-        yield _Sleep(delay)
+        yield Sleep(delay)
 
 
 def _code(error: grpc.RpcError) -> grpc.StatusCode | None:
@@ -532,11 +511,11 @@ class SyncClient(_ClientCore[grpc.Channel]):
         try:
             step = next(loop)
             while True:
-                if isinstance(step, _Sleep):
+                if isinstance(step, Sleep):
                     plan.clock.sleep(step.seconds)
                     step = loop.send(None)
                     continue
-                if isinstance(step, _Acquire):
+                if isinstance(step, Acquire):
                     step = loop.send(_thread_limiter(plan).acquire(step.seconds))
                     continue
                 try:
@@ -602,11 +581,11 @@ class SyncClient(_ClientCore[grpc.Channel]):
         try:
             step = next(loop)
             while True:
-                if isinstance(step, _Sleep):
+                if isinstance(step, Sleep):
                     plan.clock.sleep(step.seconds)
                     step = loop.send(None)
                     continue
-                if isinstance(step, _Acquire):
+                if isinstance(step, Acquire):
                     step = loop.send(_thread_limiter(plan).acquire(step.seconds))
                     continue
                 responses = call(
@@ -714,11 +693,11 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
         try:
             step = next(loop)
             while True:
-                if isinstance(step, _Sleep):
+                if isinstance(step, Sleep):
                     await plan.clock.asleep(step.seconds)
                     step = loop.send(None)
                     continue
-                if isinstance(step, _Acquire):
+                if isinstance(step, Acquire):
                     step = loop.send(await _task_limiter(plan).acquire(step.seconds))
                     continue
                 pending = call(request, timeout=step.left, metadata=md, wait_for_ready=wait_for_ready)
@@ -779,11 +758,11 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
         try:
             step = next(loop)
             while True:
-                if isinstance(step, _Sleep):
+                if isinstance(step, Sleep):
                     await plan.clock.asleep(step.seconds)
                     step = loop.send(None)
                     continue
-                if isinstance(step, _Acquire):
+                if isinstance(step, Acquire):
                     step = loop.send(await _task_limiter(plan).acquire(step.seconds))
                     continue
                 responses = call(request, timeout=step.left, metadata=md, wait_for_ready=wait_for_ready)

@@ -34,35 +34,12 @@ from .bulkhead import Limiter
 from .clock import Clock
 from .policy import RetryPolicy
 from .resilience_errors import BulkheadFullError, DeadlineExceededError, TransportError
+from .steps import Acquire, Send, Sleep, Step
 
 if TYPE_CHECKING:
     from .event_types import ResilienceEvent
 
 
-# The steps are plain slotted classes rather than dataclasses: they are created on
-# every call, and every dataclass costs import time in every generated package.
-class Acquire:
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
-class Send:
-    __slots__ = ("left",)
-
-    def __init__(self, left: float | None) -> None:
-        self.left = left  # seconds until the call's deadline (None: no deadline)
-
-
-class Sleep:
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
-Step = Acquire | Send | Sleep
 Outcome = httpx.Response | Exception
 
 # The request certainly never reached the server: retrying is safe for any method.
