@@ -6,6 +6,7 @@ Skipped when NATS is down; under CI=true that is a failure instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -70,8 +71,13 @@ async def drop_consumers(app: Any) -> None:
     nc = await nats.connect(URL)
     try:
         js = nc.jetstream()
+        from wiregen.runtime.messaging_nats import advisory_stream_name
+
         stream = await js.find_stream_name_by_subject(MEASURED.replace("/", ".").format("*"))
-        await js.delete_consumer(stream, f"{app.settings.group_prefix}.receiveLightMeasurement".replace(".", "_"))
+        durable = f"{app.settings.group_prefix}.receiveLightMeasurement".replace(".", "_")
+        await js.delete_consumer(stream, durable)
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            await js.delete_stream(advisory_stream_name(stream, durable))
     finally:
         await nc.close()
 
@@ -250,3 +256,111 @@ def test_consumer_killed_before_ack_gets_the_message_redelivered(
             first.kill()
         run(drop_consumers(streetlights.app.create_app(URL, group_prefix=prefix)))
     assert log.read_text().splitlines() == ["crash-1", "crash-1"]
+
+
+# ------------------------------------------------- the broker's own delivery limit
+
+
+def test_consumer_config_carries_max_deliver_and_backoff() -> None:
+    from wiregen.runtime import messaging_app, messaging_nats
+
+    transport = messaging_nats.NatsTransport(URL + "?ack_wait=30")
+    transport.configure(messaging_app.Redelivery.of(messaging_app.Settings()))
+    config = transport.consumer_config()
+    assert config.max_deliver == 5
+    assert config.backoff == [30.5, 31.0, 32.0, 34.0]  # ack_wait + DESIGN §6 caps, one per redelivery
+    assert config.ack_wait == 30.5
+    assert messaging_nats.address_of("a.7.b", "a/{id}/b") == "a/7/b"
+    assert messaging_nats.address_of("other", "a/{id}/b") == "other"
+
+
+def test_consumer_crash_loop_ends_in_the_dead_letter_stream(
+    streetlights: ModuleType, generated: Path, prefix: str, tmp_path: Path
+) -> None:
+    """Every delivery kills the consumer before its ack: JetStream's MaxDeliver stops
+    redelivering after max_attempts, and its advisory gets the message dead-lettered."""
+    import nats
+
+    from .crashloop import crash_loop
+
+    lamp = uuid.uuid4().hex
+    message_id = f"crash-loop-{lamp}"
+    url = URL + "?ack_wait=1"
+
+    async def publish() -> None:
+        nc = await nats.connect(URL)
+        await nc.publish(MEASURED.format(lamp).replace("/", "."), b'{"lumens": 7}', headers={"message-id": message_id, "x-trace": "t7"})
+        await nc.flush()
+        await nc.close()
+
+    healthy: list[object] = []
+    app = streetlights.app.create_app(url, group_prefix=prefix, max_attempts=3, **FAST)
+
+    @app.receive_light_measurement
+    async def handler(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+        if streetlight_id == lamp:
+            healthy.append(payload)
+
+    async def afterwards() -> list[Any]:
+        dead: list[Any] = []
+        async with app:  # a healthy instance of the group: it moves the message, never handles it
+            for _ in range(100):  # the dead-letter stream appears with the first dead letter
+                with contextlib.suppress(nats.js.errors.NotFoundError):
+                    dead = await dead_letters(MEASURED.format(lamp).replace("/", ".") + ".dlq", 1)
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1.5)
+            await app.transport.forget()
+        return dead
+
+    try:
+        seen = crash_loop(generated, url, prefix, lamp, tmp_path, attempts=3, runs=3, publish=lambda: run(publish()))
+        dead = run(afterwards())
+    except BaseException:
+        run(drop_consumers(app))
+        raise
+    assert seen == [message_id] * 3  # delivered exactly max_attempts times
+    assert healthy == []
+    assert dead[0].data == b'{"lumens": 7}'
+    assert dead[0].headers["message-id"] == message_id
+    assert dead[0].headers["x-trace"] == "t7"
+    assert dead[0].headers["wiregen-attempts"] == "3"
+    assert dead[0].headers["wiregen-error"].startswith("DeliveryLimit: not acknowledged after 3 deliveries")
+
+
+def test_existing_consumer_gets_the_limits(streetlights: ModuleType, prefix: str) -> None:
+    import nats
+    from nats.js import api
+
+    from wiregen.runtime.messaging_nats import stream_name, subject_pattern
+
+    subjects = subject_pattern("smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured")
+    durable = f"{prefix}.receiveLightMeasurement".replace(".", "_")
+    app = streetlights.app.create_app(URL, group_prefix=prefix, **FAST)
+
+    @app.receive_light_measurement
+    async def handler(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+        return None
+
+    async def main() -> Any:
+        nc = await nats.connect(URL)
+        js = nc.jetstream()
+        try:
+            stream = stream_name(subjects)
+            with contextlib.suppress(nats.js.errors.BadRequestError):
+                await js.add_stream(name=stream, subjects=[subjects], retention=api.RetentionPolicy.INTEREST)
+            # as an older version made it: no MaxDeliver, no BackOff
+            await js.add_consumer(
+                stream, api.ConsumerConfig(durable_name=durable, deliver_subject=nc.new_inbox(), ack_policy=api.AckPolicy.EXPLICIT,
+                                           ack_wait=30, deliver_policy=api.DeliverPolicy.NEW, filter_subject=subjects),
+            )
+            async with app:
+                info = await js.consumer_info(stream, durable)
+                await app.transport.forget()
+            return info.config
+        finally:
+            await nc.close()
+
+    config = run(main())
+    assert config.max_deliver == 5
+    assert config.backoff == [30.01, 30.02, 30.04, 30.05]  # FAST: base 0.01 s, cap 0.05 s

@@ -322,3 +322,110 @@ def test_consumer_killed_before_ack_gets_the_message_redelivered(
             first.kill()
         run(cleanup(prefix))
     assert log.read_text().splitlines() == ["crash-1", "crash-1"]  # redelivered, nothing lost
+
+
+# ------------------------------------------------- the broker's own delivery limit
+
+
+def test_queue_arguments_carry_the_delivery_limit_and_dead_letter_exchange() -> None:
+    from wiregen.runtime import messaging_amqp, messaging_app
+
+    transport = messaging_amqp.AmqpTransport(URL + "?heartbeat=30")
+    transport.configure(messaging_app.Redelivery.of(messaging_app.Settings(max_attempts=5)))
+    assert transport.url == URL + "?heartbeat=30"  # only wiregen's own parameters are taken out
+    assert transport.queue_arguments("a/{id}/b") == {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": 4,  # 4 redeliveries: 5 deliveries in all
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": "a/+/b.dlq",
+    }
+    assert messaging_amqp.AmqpTransport(URL + "?queue_type=classic").queue_arguments("a/{id}/b") == {}
+    with pytest.raises(ValueError, match="queue_type"):
+        messaging_amqp.AmqpTransport(URL + "?queue_type=stream")
+
+
+def test_consumer_crash_loop_ends_in_the_dead_letter_queue_by_the_broker(
+    streetlights: ModuleType, generated: Path, prefix: str, tmp_path: Path
+) -> None:
+    """Every delivery kills the consumer before its ack: RabbitMQ itself stops after
+    max_attempts deliveries and dead-letters the message (no runtime code ran to do it)."""
+    from .crashloop import crash_loop
+
+    lamp = uuid.uuid4().hex
+    message_id = f"crash-loop-{lamp}"
+    dlq = "smartylighting/streetlights/1/0/event/+/lighting/measured.dlq"
+
+    async def publish() -> None:
+        async with Plain() as plain:
+            await plain.publish(MEASURED.format(lamp), b'{"lumens": 7}', {"x-trace": "t7"}, message_id=message_id)
+
+    async def afterwards() -> tuple[list[Any], list[object]]:
+        healthy: list[object] = []
+        app = streetlights.app.create_app(URL, group_prefix=prefix, max_attempts=3, **FAST)
+
+        @app.receive_light_measurement
+        async def handler(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+            if streetlight_id == lamp:
+                healthy.append(payload)
+
+        async with app, Plain() as plain:
+            await asyncio.sleep(1.0)  # a healthy consumer gets nothing more
+            queue = await plain.channel.declare_queue(dlq, durable=True)
+            mine: list[Any] = []
+            for _ in range(200):
+                message = await queue.get(fail=False)
+                if message is None:
+                    if mine:
+                        break
+                    await asyncio.sleep(0.05)
+                    continue
+                if message.message_id == message_id:
+                    await message.ack()
+                    mine.append(message)
+                else:
+                    await message.nack(requeue=True)  # another run's: leave it
+        return mine, healthy
+
+    try:
+        seen = crash_loop(
+            generated, URL, prefix, lamp, tmp_path, attempts=3, runs=3, publish=lambda: run(publish())
+        )
+        dead, healthy = run(afterwards())
+    finally:
+        run(cleanup(prefix))
+    assert seen == [message_id] * 3  # delivered exactly max_attempts times
+    assert healthy == []
+    assert len(dead) == 1
+    assert json.loads(dead[0].body) == {"lumens": 7}
+    assert dead[0].headers["x-trace"] == "t7"  # the original headers
+    assert dead[0].headers["x-first-death-reason"] == "delivery_limit"  # RabbitMQ's doing
+    assert dead[0].headers["x-first-death-queue"] == f"{prefix}.receiveLightMeasurement"
+
+
+def test_existing_queue_with_other_arguments_is_used_with_a_warning(streetlights: ModuleType, prefix: str) -> None:
+    lamp = uuid.uuid4().hex
+    got: list[int] = []
+
+    async def main() -> None:
+        async with Plain() as plain:  # a classic queue, as an older version declared it
+            await plain.channel.declare_queue(f"{prefix}.receiveLightMeasurement", durable=True)
+        app = streetlights.app.create_app(URL, group_prefix=prefix, **FAST)
+
+        @app.receive_light_measurement
+        async def on_measured(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+            if streetlight_id == lamp:
+                got.append(payload.lumens)
+
+        with pytest.warns(RuntimeWarning, match="exists with other arguments"):
+            await app.start()
+        try:
+            await app.publish_light_measurement(streetlights.models.LightMeasuredPayload(lumens=9), streetlight_id=lamp)
+            await wait_for(lambda: got == [9])
+        finally:
+            await app.close()
+
+    try:
+        run(main())
+    finally:
+        run(cleanup(prefix))
+    assert got == [9]

@@ -236,3 +236,110 @@ def test_consumer_killed_before_ack_gets_the_message_redelivered(
             first.kill()
         run(drop_group())
     assert log.read_text().splitlines() == ["crash-1", "crash-1"]
+
+
+# ------------------------------------------------ pending entries bound crash loops
+
+
+def test_consumer_crash_loop_ends_in_the_dead_letter_stream(
+    streetlights: ModuleType, generated: Path, prefix: str, tmp_path: Path
+) -> None:
+    """Every delivery kills the consumer before its XACK: the pending entries list counts
+    the deliveries, and after max_attempts a live consumer of the group dead-letters the
+    entry instead of handling it again."""
+    from .crashloop import crash_loop
+
+    lamp = uuid.uuid4().hex
+    message_id = f"crash-loop-{lamp}"
+    url = URL + "?ack_wait=0.5"
+    group = f"{prefix}.receiveLightMeasurement"
+
+    async def publish() -> None:
+        client = plain()
+        await plain_publish(client, lamp, b'{"lumens": 7}', message_id)
+        await client.aclose()
+
+    healthy: list[object] = []
+    app = streetlights.app.create_app(url, group_prefix=prefix, max_attempts=3, **FAST)
+
+    @app.receive_light_measurement
+    async def handler(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+        if streetlight_id == lamp:
+            healthy.append(payload)
+
+    async def afterwards() -> tuple[list[tuple[bytes, dict[str, str]]], Any]:
+        client = plain()
+        try:
+            async with app:
+                dead = await read_dead(client, MEASURED.format(lamp) + ".dlq", 1)
+                await asyncio.sleep(1.0)
+            pending = await client.xpending(CHANNEL, group)
+            return dead, pending
+        finally:
+            await client.xgroup_destroy(CHANNEL, group)
+            await client.aclose()
+
+    seen = crash_loop(generated, url, prefix, lamp, tmp_path, attempts=3, runs=3, publish=lambda: run(publish()))
+    dead, pending = run(afterwards())
+    assert seen == [message_id] * 3  # delivered exactly max_attempts times
+    assert healthy == []
+    body, headers = dead[0]
+    assert json.loads(body) == {"lumens": 7}
+    assert headers["message-id"] == message_id
+    assert headers["wiregen-attempts"] == "3"
+    assert headers["wiregen-error"].startswith("DeliveryLimit: not acknowledged after 3 deliveries")
+    assert pending["pending"] == 0  # acknowledged once dead-lettered
+
+
+def test_redelivery_waits_ack_wait_plus_backoff() -> None:
+    from wiregen.runtime import messaging_app, messaging_redis
+
+    transport = messaging_redis.RedisTransport(URL + "?ack_wait=30")
+    transport.configure(messaging_app.Redelivery.of(messaging_app.Settings()))
+    assert [transport.claim_after(n) for n in (1, 2, 3, 4, 5, 6)] == [30.5, 31.0, 32.0, 34.0, 38.0, 38.0]
+
+
+# ------------------------------------------------------- de-duplication in Redis
+
+
+def test_redis_dedup_store_is_shared_by_instances_of_a_group(streetlights: ModuleType, prefix: str) -> None:
+    """Two instances (fresh processes have empty memory windows) with ``dedup_url``: the
+    second one acknowledges an id the first one handled, without running its handler."""
+    lamp = uuid.uuid4().hex
+
+    async def one_instance(dedup_url: str | None, message_id: str) -> list[int]:
+        got: list[int] = []
+        settings: dict[str, Any] = {"dedup_url": dedup_url} if dedup_url else {}
+        app = streetlights.app.create_app(None, group_prefix=prefix, **settings, **FAST)  # in-memory broker
+
+        @app.receive_light_measurement
+        async def on_measured(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+            got.append(payload.lumens)
+
+        async with app:
+            body = json.dumps({"lumens": 5}).encode()
+            await app.transport.publish(
+                MEASURED.format(lamp), body, {"message-id": message_id, "wiregen-address": MEASURED.format(lamp)}
+            )
+            await asyncio.sleep(0.3)
+        return got
+
+    async def main() -> tuple[list[int], list[int], list[int], list[int], float]:
+        shared = f"shared-{lamp}"
+        first = await one_instance(URL, shared)
+        second = await one_instance(URL, shared)  # another instance: same group, same id
+        alone = await one_instance(None, f"alone-{lamp}")
+        again = await one_instance(None, f"alone-{lamp}")  # the in-memory window cannot see it
+        client = plain()
+        try:
+            ttl = await client.pttl(f"wiregen:seen:{prefix}:receiveLightMeasurement:{shared}")
+            await client.delete(f"wiregen:seen:{prefix}:receiveLightMeasurement:{shared}")
+        finally:
+            await client.aclose()
+        return first, second, alone, again, ttl
+
+    first, second, alone, again, ttl = run(main())
+    assert first == [5]
+    assert second == []  # seen in Redis: acknowledged, not handled again
+    assert alone == [5] and again == [5]
+    assert 86_000_000 < ttl <= 86_400_000  # kept dedup_ttl (one day by default)

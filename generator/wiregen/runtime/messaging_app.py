@@ -9,8 +9,11 @@ At-least-once consumption with the contract of DESIGN §6:
   (``<address>.dlq``) with ``wiregen-attempts`` and ``wiregen-error``;
 * a payload that fails to decode or validate, or whose schema major version is
   unknown, is dead-lettered at once;
-* a message id seen before (in-memory window) is acknowledged without running the
-  handler again.
+* a message id seen before (in-memory window, or Redis with ``dedup_url``) is
+  acknowledged without running the handler again;
+* a consumer that crashes before its ack again and again is stopped by the broker's
+  own delivery limit where it has one (see :class:`Redelivery`): the message ends
+  in the dead letter after ``max_attempts`` deliveries.
 
 Every message carries ``message-id``, ``correlation-id``, ``content-type``,
 ``wiregen-schema-version`` and a W3C ``traceparent`` header.
@@ -77,6 +80,9 @@ class Transport(Protocol):
     async def subscribe_direct(self, address: str, deliver: Deliver) -> None:
         """A private address for replies (deleted on close)."""
         ...
+
+    # Optional hooks (looked up with ``getattr``): ``configure(redelivery)`` before
+    # ``connect``, and ``started()`` once every subscription is in place.
 
     async def send_direct(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
         """Send to an address obtained from ``reply-to`` or a dead-letter address."""
@@ -149,10 +155,46 @@ class Settings:
     base_delay: float = 0.5
     max_delay: float = 8.0
     dedup_window: int = 10_000
+    dedup_url: str | None = None
+    """``redis://host:6379/0``: keep seen message ids in Redis (shared by every instance
+    of a consumer group, kept ``dedup_ttl`` seconds) instead of the in-memory window."""
+    dedup_ttl: float = 86_400.0
     dead_letter_suffix: str = ".dlq"
     request_timeout: float = 30.0
     group_prefix: str = ""
     """Prefix of consumer group / queue names (default: the API's title)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Redelivery:
+    """The redelivery policy a transport hands to the broker's own mechanism.
+
+    A message the consumer took but never acknowledged (it crashed, or a transport
+    error) is delivered at most ``max_deliveries`` times; after delivery ``n`` fails,
+    the next one waits ``delay(n)`` more (DESIGN §6 backoff caps, without jitter:
+    brokers do not jitter). Then the message goes to ``<address><dead_letter_suffix>``.
+    """
+
+    max_deliveries: int
+    base_delay: float
+    max_delay: float
+    dead_letter_suffix: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> Redelivery:
+        return cls(max(1, settings.max_attempts), settings.base_delay, settings.max_delay, settings.dead_letter_suffix)
+
+    def delay(self, delivery: int) -> float:
+        """Extra wait before delivery ``delivery + 1`` (``delivery`` >= 1)."""
+        return min(self.max_delay, self.base_delay * 2.0 ** min(max(delivery, 1) - 1, 64))
+
+    def delays(self) -> tuple[float, ...]:
+        """``delay(1) .. delay(max_deliveries - 1)``: one per redelivery."""
+        return tuple(self.delay(n) for n in range(1, self.max_deliveries))
+
+
+DELIVERY_LIMIT_ERROR = "DeliveryLimit: not acknowledged after {} deliveries (the consumer crashed or timed out)"
+"""``wiregen-error`` of a message the broker's delivery limit dead-lettered."""
 
 
 _ADAPTERS: dict[int, pydantic.TypeAdapter[Any]] = {}
@@ -187,19 +229,47 @@ def header_values(headers: Any) -> dict[str, str]:
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
 
 
+class SeenStore(Protocol):
+    """Where handled message ids are kept (keys are ``<operation>:<message id>``)."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def seen(self, key: str) -> bool: ...
+
+    async def remember(self, key: str) -> None: ...
+
+
 @dataclass(slots=True)
-class _Seen:
+class MemorySeen:
+    """The default: the last ``size`` ids, in this process only."""
+
     size: int
     ids: collections.OrderedDict[str, None] = field(default_factory=collections.OrderedDict)
 
-    def __contains__(self, key: str) -> bool:
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def seen(self, key: str) -> bool:
         return key in self.ids
 
-    def add(self, key: str) -> None:
+    async def remember(self, key: str) -> None:
         self.ids[key] = None
         self.ids.move_to_end(key)
         while len(self.ids) > self.size:
             self.ids.popitem(last=False)
+
+
+def seen_store(settings: Settings, namespace: str) -> SeenStore:
+    if not settings.dedup_url:
+        return MemorySeen(settings.dedup_window)
+    from .messaging_dedup import RedisSeen
+
+    return RedisSeen(settings.dedup_url, ttl=settings.dedup_ttl, namespace=namespace)
 
 
 Handler = Callable[..., Awaitable[Any]]
@@ -215,7 +285,7 @@ class MessagingApp:
         self.transport = transport
         self.settings = settings
         self._handlers: dict[str, tuple[OperationSpec, Handler]] = {}
-        self._seen = _Seen(settings.dedup_window)
+        self._seen: SeenStore = MemorySeen(settings.dedup_window)
         self._pending: dict[str, asyncio.Future[Any]] = {}
         self._reply_specs: dict[str, OperationSpec] = {}
         self._reply_address = f"wiregen.reply.{new_id()}"
@@ -235,9 +305,15 @@ class MessagingApp:
         await self.close()
 
     async def start(self) -> None:
+        prefix = self.settings.group_prefix or self.api_title or "wiregen"
+        if self.settings.dedup_url:
+            self._seen = seen_store(self.settings, f"wiregen:seen:{prefix}:")
+        await self._seen.open()
+        configure = getattr(self.transport, "configure", None)
+        if configure is not None:
+            configure(Redelivery.of(self.settings))
         await self.transport.connect()
         await self.transport.subscribe_direct(self._reply_address, self._on_reply)
-        prefix = self.settings.group_prefix or self.api_title or "wiregen"
         for spec, handler in self._handlers.values():
             await self.transport.subscribe(spec.address, f"{prefix}.{spec.name}", self._consumer(spec, handler))
         started = getattr(self.transport, "started", None)
@@ -250,7 +326,10 @@ class MessagingApp:
         for future in self._pending.values():
             future.cancel()
         self._pending.clear()
-        await self.transport.close()
+        try:
+            await self.transport.close()
+        finally:
+            await self._seen.close()
 
     # ------------------------------------------------------------- registering
 
@@ -348,19 +427,20 @@ class MessagingApp:
             values = {wire: match.group(f"p{i}") for i, (wire, _) in enumerate(spec.params)}
             address = fill_address(spec.address, values)  # the canonical form, for the dead letter
         message_id = delivery.headers.get(MESSAGE_ID, "")
-        if message_id and message_id in self._seen:
+        seen_key = f"{spec.name}:{message_id}" if message_id else ""
+        if seen_key and await self._seen.seen(seen_key):
             return  # a duplicate: acknowledged without running the handler
         if not self._known_version(delivery.headers):
             error = f"unknown schema version {delivery.headers.get(SCHEMA_VERSION)!r} (this consumer knows {self.api_version})"
             await self._dead_letter(address, delivery, 1, error)
-            self._remember(message_id)
+            await self._remember(seen_key)
             return
         try:
             payload = decode(delivery.body, spec.payload_type)
             kwargs = {py: match.group(f"p{i}") if match else "" for i, (_, py) in enumerate(spec.params)}
         except DecodeError as exc:
             await self._dead_letter(address, delivery, 1, f"DecodeError: {exc}")
-            self._remember(message_id)
+            await self._remember(seen_key)
             return
         attempt = 0
         while True:
@@ -373,16 +453,16 @@ class MessagingApp:
             except HANDLER_ERRORS as exc:  # any failure of the handler is retried
                 if attempt >= self.settings.max_attempts:
                     await self._dead_letter(address, delivery, attempt, f"{type(exc).__name__}: {exc}")
-                    self._remember(message_id)
+                    await self._remember(seen_key)
                     return
                 await asyncio.sleep(jittered_delay(self._retry, attempt, self._rng))
         if spec.has_reply:
             await self._reply(spec, delivery, result)
-        self._remember(message_id)
+        await self._remember(seen_key)
 
-    def _remember(self, message_id: str) -> None:
-        if message_id:
-            self._seen.add(message_id)
+    async def _remember(self, seen_key: str) -> None:
+        if seen_key:
+            await self._seen.remember(seen_key)
 
     async def _reply(self, spec: OperationSpec, delivery: Delivery, result: Any) -> None:
         target = delivery.headers.get(REPLY_TO) or spec.reply_address

@@ -155,7 +155,10 @@ def create_app(broker_url: str | None = None, **settings: _t.Any) -> App:
     """The application on the broker ``broker_url`` names (in memory when None).
 
     ``settings``: ``max_attempts`` (5), ``base_delay`` (0.5 s), ``max_delay`` (8 s),
-    ``dedup_window`` (10000 ids), ``dead_letter_suffix`` (``.dlq``),
-    ``request_timeout`` (30 s), ``group_prefix`` (the API title).
+    ``dedup_window`` (10000 ids), ``dedup_url`` (None: in memory; ``redis://...``: a
+    Redis store shared by the group), ``dedup_ttl`` (1 day), ``dead_letter_suffix``
+    (``.dlq``), ``request_timeout`` (30 s), ``group_prefix`` (the API title).
+    ``max_attempts`` also bounds the broker's redeliveries where it can (RabbitMQ
+    delivery limit, JetStream MaxDeliver, Redis pending entries).
     """
     return App(_transport_for(broker_url), _rt.Settings(**settings))

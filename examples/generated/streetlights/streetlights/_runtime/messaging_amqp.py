@@ -6,16 +6,32 @@ Addresses map to routing keys on the ``amq.topic`` exchange with ``/`` written a
 durable queue named after its consumer group, so messages wait for a consumer that
 is down, and one that dies before its ack gets them redelivered. Replies and dead
 letters go straight to a queue through the default exchange.
+
+The consumer queues are quorum queues with RabbitMQ's own delivery limit and
+dead-letter exchange: a message delivered ``max_attempts`` times without an ack (a
+consumer crash loop, which no runtime code survives to count) is moved by the broker
+to the queue :func:`dead_letter_queue` -- the address with each ``{parameter}``
+written ``+`` and the dead-letter suffix (``a/+/b.dlq``; for a channel without
+parameters, exactly the runtime's ``<address>.dlq``) -- with RabbitMQ's ``x-death``
+header (reason ``delivery_limit``). ``amqp://...?queue_type=classic`` keeps classic
+queues, without that limit. A queue that already exists with other arguments (say, a
+classic queue made by an older version) cannot be redeclared (PRECONDITION_FAILED):
+it is then used as it is, with a ``RuntimeWarning``; delete it (or move its messages)
+to get the limit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import urllib.parse
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import aio_pika
+import aiormq
 from aio_pika import abc
 
 from . import messaging_app as _app
@@ -29,17 +45,33 @@ def binding_key(pattern: str) -> str:
     return routing_key(re.sub(r"\{[^{}]+\}", "*", pattern))
 
 
+def dead_letter_queue(pattern: str, suffix: str) -> str:
+    """Where the broker dead-letters a channel's messages: ``{p}`` -> ``+`` (one segment)."""
+    return re.sub(r"\{[^{}]+\}", "+", pattern) + suffix
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value if isinstance(value, str) else str(value)
 
 
+QUEUE_TYPES = ("quorum", "classic")
+
+
 class AmqpTransport:
     def __init__(self, url: str, *, exchange: str = "amq.topic", prefetch: int = 32) -> None:
-        self.url = url
+        parts = urllib.parse.urlsplit(url)
+        query = urllib.parse.parse_qsl(parts.query)
+        ours = dict(query)
+        self.queue_type = ours.get("queue_type", "quorum")
+        if self.queue_type not in QUEUE_TYPES:
+            raise ValueError(f"queue_type={self.queue_type!r}: use one of {', '.join(QUEUE_TYPES)}")
+        rest = urllib.parse.urlencode([(k, v) for k, v in query if k != "queue_type"])
+        self.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, rest, parts.fragment))
         self.exchange_name = exchange
         self.prefetch = prefetch
+        self.redelivery = _app.Redelivery.of(_app.Settings())
         self._connection: abc.AbstractRobustConnection | None = None
         self._channel: abc.AbstractChannel | None = None
         self._exchange: abc.AbstractExchange | None = None
@@ -50,6 +82,9 @@ class AmqpTransport:
         if self._channel is None or self._exchange is None:
             raise RuntimeError("not connected: use `async with app:`")
         return self._channel, self._exchange
+
+    def configure(self, redelivery: _app.Redelivery) -> None:
+        self.redelivery = redelivery
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(self.url)
@@ -79,11 +114,16 @@ class AmqpTransport:
         _, exchange = self._ready()
         await exchange.publish(self._message(body, headers), routing_key=routing_key(address))
 
+    async def _dead_letter_queue(self, name: str) -> None:
+        if name not in self._declared:
+            channel, _ = self._ready()
+            await channel.declare_queue(name, durable=True)
+            self._declared.add(name)
+
     async def send_direct(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
         channel, _ = self._ready()
-        if address.endswith(".dlq") and address not in self._declared:
-            await channel.declare_queue(address, durable=True)
-            self._declared.add(address)
+        if address.endswith(self.redelivery.dead_letter_suffix):
+            await self._dead_letter_queue(address)
         await channel.default_exchange.publish(self._message(body, headers), routing_key=address)
 
     def _callback(self, deliver: _app.Deliver) -> Any:
@@ -109,9 +149,44 @@ class AmqpTransport:
 
         return on_message
 
+    def queue_arguments(self, pattern: str) -> dict[str, Any]:
+        """The consumer queue's arguments: RabbitMQ's delivery limit and dead-letter exchange."""
+        if self.queue_type != "quorum":
+            return {}
+        return {
+            "x-queue-type": "quorum",
+            "x-delivery-limit": self.redelivery.max_deliveries - 1,  # redeliveries: N deliveries in all
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": dead_letter_queue(pattern, self.redelivery.dead_letter_suffix),
+        }
+
+    async def _consumer_queue(self, pattern: str, group: str) -> abc.AbstractQueue:
+        channel, _ = self._ready()
+        arguments = self.queue_arguments(pattern)
+        if not arguments:
+            return await channel.declare_queue(group, durable=True)
+        await self._dead_letter_queue(arguments["x-dead-letter-routing-key"])
+        assert self._connection is not None
+        probe = await self._connection.channel()  # a failed declare closes its channel
+        try:
+            await probe.declare_queue(group, durable=True, arguments=arguments)
+        except aiormq.exceptions.ChannelPreconditionFailed as exc:
+            warnings.warn(
+                f"RabbitMQ queue {group!r} exists with other arguments ({exc}); it is used as it is, without the "
+                "broker's delivery limit and dead-letter exchange: delete it (or move its messages) to get them",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return await channel.declare_queue(group, passive=True)
+        finally:
+            if not probe.is_closed:
+                with contextlib.suppress(aiormq.exceptions.AMQPError):
+                    await probe.close()
+        return await channel.declare_queue(group, durable=True, arguments=arguments)
+
     async def subscribe(self, pattern: str, group: str, deliver: _app.Deliver) -> None:
-        channel, exchange = self._ready()
-        queue = await channel.declare_queue(group, durable=True)
+        _, exchange = self._ready()
+        queue = await self._consumer_queue(pattern, group)
         await queue.bind(exchange, routing_key=binding_key(pattern))
         await queue.consume(self._callback(deliver))
 

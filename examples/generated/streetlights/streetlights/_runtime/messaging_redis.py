@@ -5,9 +5,16 @@ A channel is one stream whose key is the channel's address template (``a/{id}/b`
 each entry holds ``body`` and ``headers`` (JSON), the concrete address travelling in
 the ``wiregen-address`` header. Each receive operation reads through a consumer group;
 an entry is acknowledged (XACK) only after it was handled, and entries a dead consumer
-left pending are claimed (XAUTOCLAIM) after ``ack_wait`` seconds
+left pending are claimed (XCLAIM) after ``ack_wait`` seconds
 (``redis://host:6379/0?ack_wait=30``). Dead letters are streams ``<address>.dlq``;
 replies go to the requester's own stream.
+
+Crash loops are bounded with the group's pending entries list, which counts the
+deliveries of every entry: an entry delivered ``n`` times is claimed again only after
+``ack_wait + delay(n)`` seconds idle (DESIGN §6 backoff caps), and one already
+delivered ``max_attempts`` times is claimed, moved to ``<address>.dlq`` with
+``wiregen-attempts`` (its delivery count) and ``wiregen-error`` (``DeliveryLimit:
+...``), and acknowledged -- by any live consumer of the group, without the handler.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import os
+import time
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -43,6 +51,10 @@ class RedisTransport:
         self._groups: set[tuple[str, str]] = set()
         self._busy = 0
         self._stopping = False
+        self.redelivery = _app.Redelivery.of(_app.Settings())
+
+    def configure(self, redelivery: _app.Redelivery) -> None:
+        self.redelivery = redelivery
 
     def _ready(self) -> Any:
         if self._client is None:
@@ -117,14 +129,45 @@ class RedisTransport:
         self._groups.add((pattern, group))
         self._tasks.append(asyncio.get_running_loop().create_task(self._consume(pattern, group, deliver)))
 
+    def claim_after(self, deliveries: int) -> float:
+        """Seconds an entry delivered ``deliveries`` times must sit idle before a claim."""
+        return self.ack_wait + self.redelivery.delay(deliveries)
+
+    async def _reclaim(self, key: str, group: str, deliver: _app.Deliver) -> None:
+        """Entries left pending by a consumer that died (or failed): redeliver or dead-letter."""
+        client = self._ready()
+        pending = await client.xpending_range(key, group, min="-", max="+", count=64, idle=int(self.ack_wait * 1000))
+        for entry in pending:
+            deliveries = int(entry["times_delivered"])
+            idle_ms = int(self.claim_after(deliveries) * 1000)
+            if int(entry["time_since_delivered"]) < idle_ms:
+                continue
+            # XCLAIM with the idle bound: of several consumers, exactly one wins the entry.
+            claimed = await client.xclaim(key, group, self.consumer, min_idle_time=idle_ms, message_ids=[entry["message_id"]])
+            for entry_id, fields in claimed:
+                if not fields:
+                    await client.xack(key, group, entry_id)  # deleted meanwhile
+                elif deliveries >= self.redelivery.max_deliveries:
+                    await self._dead_letter_limited(key, group, entry_id, fields, deliveries)
+                else:
+                    await self._handle(key, group, entry_id, fields, deliver)
+
+    async def _dead_letter_limited(self, key: str, group: str, entry_id: Any, fields: Any, deliveries: int) -> None:
+        delivery = self._delivery(key, fields)
+        headers = dict(delivery.headers)
+        headers[_app.ATTEMPTS] = str(deliveries)
+        headers[_app.ERROR] = _app.DELIVERY_LIMIT_ERROR.format(deliveries)
+        await self._add(delivery.address + self.redelivery.dead_letter_suffix, delivery.body, headers)
+        await self._ready().xack(key, group, entry_id)
+
     async def _consume(self, key: str, group: str, deliver: _app.Deliver) -> None:
         client = self._ready()
-        idle_ms = int(self.ack_wait * 1000)
+        every = min(1.0, self.ack_wait / 4)
+        checked = 0.0
         while not self._stopping:
-            claimed = await client.xautoclaim(key, group, self.consumer, min_idle_time=idle_ms, start_id="0-0", count=16)
-            for entry_id, fields in claimed[1] if len(claimed) > 1 else []:
-                if fields:
-                    await self._handle(key, group, entry_id, fields, deliver)
+            if time.monotonic() - checked >= every:
+                await self._reclaim(key, group, deliver)
+                checked = time.monotonic()
             found = await client.xreadgroup(group, self.consumer, {key: ">"}, count=16, block=200)
             for _, entries in found or []:
                 for entry_id, fields in entries:
