@@ -412,6 +412,120 @@ def init(specs: tuple[Path, ...]) -> None:
     )
 
 
+@cli.command()
+@click.argument("specs", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--against", metavar="REF", help="Compare SPEC with its state at this git revision.")
+@click.option(
+    "-I",
+    "--include",
+    "includes",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Extra import directory for .proto revisions (repeatable).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["breaking", "warning"]),
+    help="The least severe change that fails the run (default: breaking, or [tool.wiregen.diff]).",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["text", "json", "markdown", "github"]),
+    default="text",
+    show_default=True,
+    help="text; one JSON document; a Markdown changelog; or GitHub Actions annotations.",
+)
+@_remote_refs_option
+@_config_option
+def diff(
+    specs: tuple[Path, ...],
+    against: str | None,
+    includes: tuple[Path, ...],
+    fail_on: str | None,
+    output_format: str,
+    allow_remote_refs: bool,
+    config_path: Path | None,
+) -> None:
+    """Report what changed between two revisions of a contract, and check the version.
+
+    \b
+    wiregen diff OLD NEW              two spec files, or two .proto include directories
+    wiregen diff SPEC --against REF   the working tree against a git revision
+    wiregen diff [--against REF]      every configured job ([tool.wiregen.diff] against)
+
+    Every change has a stable rule code (docs/diff-rules.md) and a severity: breaking,
+    warning or non-breaking. Breaking changes without a new major version (info.version,
+    or a proto package's vN) fail, as does anything at or above --fail-on. Exit 0 when
+    nothing fails, 1 when something does or a revision has errors, 2 on usage problems.
+    """
+    from wiregen.diff import output
+    from wiregen.diff.engine import DiffReport, diff_against, diff_paths
+    from wiregen.diff.rules import Severity
+
+    reports: list[DiffReport] = []
+    configured_fail_on = "breaking"
+    if len(specs) == 2:
+        if against is not None:
+            raise click.UsageError("--against compares one SPEC with a git revision; give one SPEC, not two")
+        reports.append(diff_paths(specs[0], specs[1], includes=includes, allow_remote_refs=allow_remote_refs))
+    elif len(specs) == 1:
+        if against is None:
+            raise click.UsageError("give OLD and NEW, or one SPEC with --against REF")
+        reports.append(diff_against(specs[0], against, includes=includes, allow_remote_refs=allow_remote_refs))
+    elif specs:
+        raise click.UsageError("at most two SPECs (OLD NEW)")
+    else:
+        config = _diff_config(config_path)
+        ref = against or config.diff_against
+        if ref is None:
+            raise click.UsageError(
+                "no SPEC given: pass --against REF or set `against` in [tool.wiregen.diff]"
+            )
+        configured_fail_on = config.diff_fail_on
+        for job in config.jobs:
+            target = job.spec
+            if job.spec.suffix == ".proto":
+                from wiregen.frontends.protoc import inferred_root
+
+                target = job.include[0] if job.include else inferred_root(job.spec)
+            reports.append(
+                diff_against(target, ref, includes=job.include[1:], allow_remote_refs=job.allow_remote_refs)
+            )
+    threshold = Severity(fail_on or configured_fail_on)
+    code = EXIT_OK
+    documents = []
+    for report in reports:
+        _report(report.diagnostics)
+        if not report.ok:
+            code = EXIT_FAILED
+            continue
+        if report.failing(threshold):
+            code = EXIT_FAILED
+        if output_format == "json":
+            documents.append(output.as_json(report, threshold))
+        else:
+            click.echo(output.render(report, output_format, threshold), nl=False)
+    if output_format == "json":
+        import json
+
+        shown = documents[0] if len(specs) and documents else documents
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    _finish(code)
+
+
+def _diff_config(config_path: Path | None) -> Any:
+    pyproject = config_path or find_pyproject(Path.cwd())
+    if pyproject is None:
+        raise click.UsageError(
+            "no SPEC given and no pyproject.toml with a [tool.wiregen] table found here or in any parent directory"
+        )
+    try:
+        return load_config(pyproject)
+    except Abort as exc:
+        _report(exc.diagnostics)
+        _finish(EXIT_USAGE)
+
+
 # --- shared steps ----------------------------------------------------------------------
 
 

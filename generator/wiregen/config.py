@@ -83,6 +83,10 @@ class Config:
     path: Path
     """The pyproject.toml the jobs came from."""
     jobs: tuple[Job, ...]
+    diff_against: str | None = None
+    """``[tool.wiregen.diff] against``: the git revision ``wiregen diff`` compares with."""
+    diff_fail_on: str = "breaking"
+    """``[tool.wiregen.diff] fail-on``: ``breaking`` or ``warning``."""
 
 
 def package_name_problem(name: str) -> str | None:
@@ -147,7 +151,13 @@ def load_config(pyproject: Path) -> Config:
     jobs = _jobs(table, pyproject.parent.absolute(), problems, located)
     if problems:
         raise Abort(_ordered(problems))
-    return Config(path=pyproject, jobs=jobs)
+    diff = table.get("diff", {})
+    return Config(
+        path=pyproject,
+        jobs=jobs,
+        diff_against=diff.get("against"),
+        diff_fail_on=diff.get("fail-on", "breaking"),
+    )
 
 
 def _wiregen_table(text: str, shown: str) -> dict[str, Any]:

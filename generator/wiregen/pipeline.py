@@ -77,7 +77,7 @@ def _generate(request: GenerateRequest) -> GenerateResult:
     from wiregen.load import Workspace
 
     workspace = Workspace(
-        _ref_root(request.spec, request.options),
+        ref_root(request.spec, request.options),
         allow_remote_refs=request.allow_remote_refs,
         display_base=Path.cwd(),
     )
@@ -104,6 +104,46 @@ def _generate(request: GenerateRequest) -> GenerateResult:
         files={} if has_errors(diagnostics) else files,
         diagnostics=tuple(diagnostics),
         inputs=tuple(d.path for d in workspace.documents),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiReading:
+    """A spec read as far as the named IR (no targets rendered)."""
+
+    api: Api | None
+    """None when there were errors."""
+    diagnostics: tuple[Diagnostic, ...]
+    workspace: Workspace
+    """The documents read; ``workspace.locate_all`` turns IR spans into positions."""
+
+
+def read_api(
+    spec: Path, *, allow_remote_refs: bool = False, options: Mapping[str, object] | None = None,
+    display_base: Path | None = None,
+) -> ApiReading:
+    """Load, validate and convert one OpenAPI or AsyncAPI spec into the named IR.
+
+    What ``wiregen diff`` compares. Spans keep their JSON pointers; positions are
+    recovered on demand (``ApiReading.workspace.locate_all``) for the few that are shown.
+    """
+    from wiregen.load import Workspace
+
+    workspace = Workspace(
+        ref_root(spec, options or {}),
+        allow_remote_refs=allow_remote_refs,
+        display_base=display_base or Path.cwd(),
+    )
+    diagnostics: list[Diagnostic] = []
+    api = None
+    with paused_gc():
+        try:
+            api = _frontend(workspace.load(spec), workspace, diagnostics)
+        except Abort as abort:
+            diagnostics.extend(abort.diagnostics)
+    located = [replace(d, span=workspace.locate(d.span)) if d.span else d for d in diagnostics]
+    return ApiReading(
+        api=None if has_errors(located) else api, diagnostics=tuple(located), workspace=workspace
     )
 
 
@@ -217,7 +257,7 @@ def _check_package_name(package: str) -> None:
         )
 
 
-def _ref_root(spec: Path, options: Mapping[str, object]) -> Path:
+def ref_root(spec: Path, options: Mapping[str, object]) -> Path:
     """Where local `$ref`s may reach: the spec's project (nearest VCS or pyproject root)."""
     configured = options.get("ref_root")
     if isinstance(configured, str | Path):

@@ -65,9 +65,15 @@ class ProtoResult:
     inputs: tuple[Path, ...]
 
 
-def build(specs: Sequence[Path], includes: Sequence[Path], *, display_base: Path) -> ProtoResult:
-    """Compile ``specs`` and turn the descriptors into a named IR."""
-    compiled = compile_protos(specs, includes, display_base=display_base)
+def build(
+    specs: Sequence[Path], includes: Sequence[Path], *, display_base: Path, python: bool = True
+) -> ProtoResult:
+    """Compile ``specs`` and turn the descriptors into a named IR.
+
+    ``python=False`` skips protoc's Python generator (``ProtoResult.python`` stays
+    empty): what reading the IR alone needs, as ``wiregen diff`` does.
+    """
+    compiled = compile_protos(specs, includes, display_base=display_base, python=python)
     if not compiled.files:
         return ProtoResult(api=None, python={}, diagnostics=compiled.diagnostics, inputs=tuple(specs))
     api = proto_naming.name_api(_Builder(compiled).api())
@@ -195,6 +201,7 @@ class _Builder:
                     number=field.number,
                     oneof=message.oneof_decl[field.oneof_index].name if real_oneof else "",
                     presence=presence,
+                    json_name=field.json_name,
                     span=source.span((*path, _MESSAGE_FIELD, index)),
                 )
             )
@@ -207,6 +214,9 @@ class _Builder:
             deprecated=message.options.deprecated,
             span=source.span(path),
             source_file=proto.name,
+            # Descriptor ranges are end-exclusive; the IR's are inclusive, as written in .proto.
+            reserved_numbers=tuple((r.start, r.end - 1) for r in message.reserved_range),
+            reserved_names=tuple(message.reserved_name),
         )
 
     def _field_type(self, field: descriptor_pb2.FieldDescriptorProto) -> ir.TypeExpr:
@@ -312,6 +322,9 @@ def _enum(
         deprecated=enum.options.deprecated,
         span=source.span(path),
         source_file=proto.name,
+        # Enum reserved ranges are inclusive in descriptors already.
+        reserved_numbers=tuple((r.start, r.end) for r in enum.reserved_range),
+        reserved_names=tuple(enum.reserved_name),
     )
 
 

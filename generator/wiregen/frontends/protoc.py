@@ -107,8 +107,13 @@ def inferred_root(spec: Path) -> Path:
     return directory
 
 
-def compile_protos(specs: Sequence[Path], includes: Sequence[Path], *, display_base: Path) -> Compilation:
-    """Parse ``specs`` (and their imports) and generate their ``_pb2.py`` modules."""
+def compile_protos(
+    specs: Sequence[Path], includes: Sequence[Path], *, display_base: Path, python: bool = True
+) -> Compilation:
+    """Parse ``specs`` (and their imports) and generate their ``_pb2.py`` modules.
+
+    With ``python=False`` only the descriptors are made (``Compilation.python`` is empty).
+    """
     roots = _roots(specs, includes)
     names: list[str] = []
     diagnostics: list[Diagnostic] = []
@@ -130,7 +135,8 @@ def compile_protos(specs: Sequence[Path], includes: Sequence[Path], *, display_b
         python_out = Path(tmp) / "py"
         python_out.mkdir()
         args = [*includes_args, "--include_imports", "--include_source_info", f"--descriptor_set_out={descriptor_path}"]
-        code, messages = _run([*args, f"--python_out={python_out}", *names])
+        python_args = [f"--python_out={python_out}"] if python else []
+        code, messages = _run([*args, *python_args, *names])
         diagnostics.extend(_parse_messages(messages, display))
         if code != 0 or any(d.severity is Severity.ERROR for d in diagnostics):
             if not any(d.severity is Severity.ERROR for d in diagnostics):
@@ -138,11 +144,11 @@ def compile_protos(specs: Sequence[Path], includes: Sequence[Path], *, display_b
             return Compilation(files=(), targets=tuple(names), python={}, display={}, diagnostics=tuple(diagnostics))
         file_set = descriptor_pb2.FileDescriptorSet.FromString(descriptor_path.read_bytes())
         files = tuple(file_set.file)
-        python = _python_modules(files, names, includes_args, python_out, diagnostics)
+        modules = _python_modules(files, names, includes_args, python_out, diagnostics) if python else {}
     return Compilation(
         files=files,
         targets=tuple(names),
-        python=python,
+        python=modules,
         display={f.name: display.show(f.name) for f in files},
         diagnostics=tuple(diagnostics),
     )

@@ -144,6 +144,8 @@ class Field:
     """Name of the protobuf ``oneof`` the field is a member of; empty otherwise."""
     presence: bool = False
     """Whether "not set" is distinct from the default value (protobuf explicit presence)."""
+    json_name: str = ""
+    """Name of the field in protobuf's JSON mapping (``json_name``); empty for other formats."""
 
 
 class ExtraPolicy(enum.StrEnum):
@@ -169,6 +171,10 @@ class ObjectDef:
     span: SourceSpan
     source_file: str = ""
     """The .proto file (as imported, e.g. ``a/v1/x.proto``) that defines it; empty otherwise."""
+    reserved_numbers: tuple[tuple[int, int], ...] = ()
+    """Reserved field number ranges, both ends inclusive (protobuf)."""
+    reserved_names: tuple[str, ...] = ()
+    """Reserved field names (protobuf)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,6 +200,10 @@ class EnumDef:
     span: SourceSpan
     source_file: str = ""
     """The .proto file (as imported) that defines it; empty otherwise."""
+    reserved_numbers: tuple[tuple[int, int], ...] = ()
+    """Reserved value number ranges, both ends inclusive (protobuf)."""
+    reserved_names: tuple[str, ...] = ()
+    """Reserved value names (protobuf)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

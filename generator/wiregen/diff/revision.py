@@ -1,0 +1,193 @@
+"""Reading one revision of a contract into the IR: a file, a .proto directory, or git.
+
+An OpenAPI or AsyncAPI revision is one spec file (its ``$ref``\\ s followed as usual).
+A protobuf revision is a directory, used as an include root, whose ``.proto`` files
+are compiled together (or a single ``.proto`` file). ``--against REF`` reads the old
+revision out of git into a temporary directory first (``git archive``), so a spec
+spread over several files is read as it was at that revision, never mixed with the
+working tree.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from wiregen.diagnostics import Diagnostic, Severity, SourceSpan, error
+from wiregen.ir.model import Api
+
+GIT = "WG801"
+"""git could not produce the old revision (no repository, unknown ref, file not there)."""
+MISMATCH = "WG802"
+"""The two revisions are not the same kind of contract."""
+
+Locate = Callable[[Sequence[SourceSpan]], list[SourceSpan]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revision:
+    api: Api | None
+    """None when the revision has errors (see ``diagnostics``)."""
+    diagnostics: tuple[Diagnostic, ...]
+    label: str
+    """How to name the revision in output (a path, or ``REF:path``)."""
+    locate: Locate
+    """Fills in line and column of spans that carry only a JSON pointer."""
+
+
+def _as_is(spans: Sequence[SourceSpan]) -> list[SourceSpan]:
+    return list(spans)
+
+
+def is_proto(path: Path) -> bool:
+    return path.is_dir() or path.suffix == ".proto"
+
+
+def read_revision(
+    path: Path,
+    *,
+    includes: Sequence[Path] = (),
+    allow_remote_refs: bool = False,
+    display_base: Path | None = None,
+    label: str | None = None,
+) -> Revision:
+    shown = label or path.as_posix()
+    base = display_base or Path.cwd()
+    if is_proto(path):
+        return _read_proto(path, includes, base, shown)
+    if not path.is_file():
+        return Revision(
+            api=None, diagnostics=(error("WG101", "file not found", SourceSpan(file=shown)),), label=shown, locate=_as_is
+        )
+    from wiregen import pipeline
+
+    reading = pipeline.read_api(path, allow_remote_refs=allow_remote_refs, display_base=base)
+    return Revision(api=reading.api, diagnostics=reading.diagnostics, label=shown, locate=reading.workspace.locate_all)
+
+
+def _read_proto(path: Path, includes: Sequence[Path], base: Path, shown: str) -> Revision:
+    from wiregen.frontends import proto
+
+    if path.is_dir():
+        specs = sorted(path.rglob("*.proto"))
+        roots = (path, *includes)
+        if not specs:
+            found = error("WG402", "no .proto files in this directory", SourceSpan(file=shown))
+            return Revision(api=None, diagnostics=(found,), label=shown, locate=_as_is)
+    elif path.is_file():
+        specs, roots = [path], tuple(includes)
+    else:
+        found = error("WG402", "file or directory not found", SourceSpan(file=shown))
+        return Revision(api=None, diagnostics=(found,), label=shown, locate=_as_is)
+    result = proto.build(specs, roots, display_base=base, python=False)
+    # protoc's warnings (unused imports, ...) say nothing about compatibility.
+    problems = tuple(d for d in result.diagnostics if d.severity is Severity.ERROR)
+    api = None if problems else result.api
+    locate = _UnderDirectory(path) if path.is_dir() else _as_is
+    return Revision(api=api, diagnostics=problems, label=shown, locate=locate)
+
+
+class _UnderDirectory:
+    """Shows protoc's import names (``a/v1/x.proto``) as paths under the revision's directory.
+
+    Both revisions of a proto diff have the same import names; only the directory
+    tells them apart. A class rather than a closure so it pickles (see ``parallel``).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def __call__(self, spans: Sequence[SourceSpan]) -> list[SourceSpan]:
+        shown = []
+        for span in spans:
+            candidate = self.directory / span.file
+            shown.append(replace(span, file=candidate.as_posix()) if candidate.is_file() else span)
+        return shown
+
+
+def read_at_ref(
+    spec: Path,
+    ref: str,
+    *,
+    includes: Sequence[Path] = (),
+    allow_remote_refs: bool = False,
+) -> Revision:
+    """``spec`` (a file, or a .proto directory) as it was at git revision ``ref``."""
+    shown = f"{ref}:{spec.as_posix()}"
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], spec.resolve().parent if spec.is_file() else spec.resolve()).decode().strip())
+        target = spec.resolve().relative_to(top.resolve())
+        scope = _scope(spec, top)
+        archive = _git(["archive", "--format=tar", ref, "--", scope.as_posix() or "."], top)
+    except (_GitError, ValueError) as exc:
+        return Revision(
+            api=None,
+            diagnostics=(error(GIT, f"cannot read {spec.as_posix()} at {ref!r}: {exc}", SourceSpan(file=shown)),),
+            label=shown,
+            locate=_as_is,
+        )
+    with tempfile.TemporaryDirectory(prefix="wiregen-diff-") as tmp:
+        root = Path(tmp)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(root, filter="data")
+        old = root / target
+        if not old.exists():
+            found = error(GIT, f"{target.as_posix()} does not exist at {ref!r}", SourceSpan(file=shown))
+            return Revision(api=None, diagnostics=(found,), label=shown, locate=_as_is)
+        old_includes = [_at_root(include, top, root) for include in includes]
+        revision = read_revision(
+            old, includes=old_includes, allow_remote_refs=allow_remote_refs, display_base=root, label=shown
+        )
+    relabel = _relabel(ref)
+    locate = revision.locate
+    return Revision(
+        api=revision.api,
+        diagnostics=tuple(replace(d, span=relabel(d.span)) if d.span else d for d in revision.diagnostics),
+        label=shown,
+        locate=lambda spans: [relabel(s) for s in locate(spans)],
+    )
+
+
+def _relabel(ref: str) -> Callable[[SourceSpan], SourceSpan]:
+    def relabel(span: SourceSpan) -> SourceSpan:
+        return span if span.file.startswith(f"{ref}:") else replace(span, file=f"{ref}:{span.file}")
+
+    return relabel
+
+
+def _at_root(path: Path, top: Path, root: Path) -> Path:
+    """An include directory of the working tree, mapped into the extracted revision."""
+    try:
+        return root / path.resolve().relative_to(top.resolve())
+    except ValueError:
+        return path  # outside the repository: the same at every revision
+
+
+def _scope(spec: Path, top: Path) -> Path:
+    """The part of the repository to extract: what the spec's ``$ref``\\ s may reach."""
+    if is_proto(spec):
+        start = spec.resolve() if spec.is_dir() else spec.resolve().parent
+        return start.relative_to(top.resolve())
+    from wiregen import pipeline
+
+    return pipeline.ref_root(spec, {}).resolve().relative_to(top.resolve())
+
+
+class _GitError(Exception):
+    pass
+
+
+def _git(args: list[str], cwd: Path) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as exc:
+        raise _GitError(f"git is not available ({exc})") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise _GitError(message[-1] if message else f"git {args[0]} failed")
+    return done.stdout
