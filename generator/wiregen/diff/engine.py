@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wiregen.diagnostics import Diagnostic, SourceSpan, error, has_errors
 from wiregen.diff.changes import Change, Findings, Site
-from wiregen.diff.revision import MISMATCH, Revision, read_at_ref, read_revision
+from wiregen.diff.revision import MISMATCH, Revision, is_proto, read_at_ref, read_revision
 from wiregen.diff.rules import Severity
 from wiregen.diff.versions import Bump, Verdict, gate_packages, gate_version
 from wiregen.ir.model import Api
@@ -110,13 +110,12 @@ def diff_paths(
     allow_remote_refs: bool = False,
 ) -> DiffReport:
     """Compare two spec files (or two .proto include directories)."""
-    from wiregen.diff import parallel
+    if is_proto(old) and is_proto(new):
+        from wiregen.diff.proto_pair import read_proto_pair
 
-    old_revision, new_revision = parallel.read_both(
-        lambda: read_revision(old, includes=includes, allow_remote_refs=allow_remote_refs),
-        lambda: read_revision(new, includes=includes, allow_remote_refs=allow_remote_refs),
-        proto=old.is_dir() and new.is_dir(),
-    )
+        return diff_revisions(*read_proto_pair(old, new, includes=includes))
+    old_revision = read_revision(old, includes=includes, allow_remote_refs=allow_remote_refs)
+    new_revision = read_revision(new, includes=includes, allow_remote_refs=allow_remote_refs)
     return diff_revisions(old_revision, new_revision)
 
 

@@ -40,7 +40,7 @@ class Revision:
     """Fills in line and column of spans that carry only a JSON pointer."""
 
 
-def _as_is(spans: Sequence[SourceSpan]) -> list[SourceSpan]:
+def as_is(spans: Sequence[SourceSpan]) -> list[SourceSpan]:
     return list(spans)
 
 
@@ -62,7 +62,7 @@ def read_revision(
         return _read_proto(path, includes, base, shown)
     if not path.is_file():
         return Revision(
-            api=None, diagnostics=(error("WG101", "file not found", SourceSpan(file=shown)),), label=shown, locate=_as_is
+            api=None, diagnostics=(error("WG101", "file not found", SourceSpan(file=shown)),), label=shown, locate=as_is
         )
     from wiregen import pipeline
 
@@ -78,25 +78,25 @@ def _read_proto(path: Path, includes: Sequence[Path], base: Path, shown: str) ->
         roots = (path, *includes)
         if not specs:
             found = error("WG402", "no .proto files in this directory", SourceSpan(file=shown))
-            return Revision(api=None, diagnostics=(found,), label=shown, locate=_as_is)
+            return Revision(api=None, diagnostics=(found,), label=shown, locate=as_is)
     elif path.is_file():
         specs, roots = [path], tuple(includes)
     else:
         found = error("WG402", "file or directory not found", SourceSpan(file=shown))
-        return Revision(api=None, diagnostics=(found,), label=shown, locate=_as_is)
+        return Revision(api=None, diagnostics=(found,), label=shown, locate=as_is)
     result = proto.build(specs, roots, display_base=base, python=False)
     # protoc's warnings (unused imports, ...) say nothing about compatibility.
     problems = tuple(d for d in result.diagnostics if d.severity is Severity.ERROR)
     api = None if problems else result.api
-    locate = _UnderDirectory(path) if path.is_dir() else _as_is
+    locate = UnderDirectory(path) if path.is_dir() else as_is
     return Revision(api=api, diagnostics=problems, label=shown, locate=locate)
 
 
-class _UnderDirectory:
+class UnderDirectory:
     """Shows protoc's import names (``a/v1/x.proto``) as paths under the revision's directory.
 
     Both revisions of a proto diff have the same import names; only the directory
-    tells them apart. A class rather than a closure so it pickles (see ``parallel``).
+    tells them apart. A class, not a closure, so that it can be pickled.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -129,7 +129,7 @@ def read_at_ref(
             api=None,
             diagnostics=(error(GIT, f"cannot read {spec.as_posix()} at {ref!r}: {exc}", SourceSpan(file=shown)),),
             label=shown,
-            locate=_as_is,
+            locate=as_is,
         )
     with tempfile.TemporaryDirectory(prefix="wiregen-diff-") as tmp:
         root = Path(tmp)
@@ -138,7 +138,7 @@ def read_at_ref(
         old = root / target
         if not old.exists():
             found = error(GIT, f"{target.as_posix()} does not exist at {ref!r}", SourceSpan(file=shown))
-            return Revision(api=None, diagnostics=(found,), label=shown, locate=_as_is)
+            return Revision(api=None, diagnostics=(found,), label=shown, locate=as_is)
         old_includes = [_at_root(include, top, root) for include in includes]
         revision = read_revision(
             old, includes=old_includes, allow_remote_refs=allow_remote_refs, display_base=root, label=shown

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from google.protobuf import descriptor_pb2
 
@@ -76,9 +77,20 @@ def build(
     compiled = compile_protos(specs, includes, display_base=display_base, python=python)
     if not compiled.files:
         return ProtoResult(api=None, python={}, diagnostics=compiled.diagnostics, inputs=tuple(specs))
-    api = proto_naming.name_api(_Builder(compiled).api())
+    api = build_ir(compiled)
     inputs = tuple(Path(p) for p in sorted(set(compiled.display.values())) if Path(p).is_file())
     return ProtoResult(api=api, python=compiled.python, diagnostics=compiled.diagnostics, inputs=inputs)
+
+
+def build_ir(compiled: Compilation, *, only: frozenset[str] | None = None) -> ir.Api:
+    """The named IR of a compilation.
+
+    ``only`` limits the IR to the named top-level messages, enums and services (full
+    names with a leading dot, nested types going with their top-level message); the
+    file list stays complete. ``wiregen diff`` passes the declarations whose
+    descriptors differ between two revisions: the others cannot differ.
+    """
+    return proto_naming.name_api(_Builder(compiled).api(only))
 
 
 def major_version(package: str) -> str:
@@ -124,14 +136,16 @@ class _Builder:
                 if message.options.map_entry:
                     self._map_entries[full] = message
 
-    def api(self) -> ir.Api:
+    def api(self, only: frozenset[str] | None = None) -> ir.Api:
         compiled = self._compiled
         types: list[ir.TypeDef] = []
         services: list[ir.Service] = []
         for proto in compiled.files:
+            if only is not None and not any(name in only for name in top_level_names(proto)):
+                continue
             source = _Source(proto, compiled.display[proto.name])
-            types.extend(self._types(proto, source))
-            services.extend(self._services(proto, source))
+            types.extend(self._types(proto, source, only))
+            services.extend(self._services(proto, source, only))
         first = next(f for f in compiled.files if f.name == compiled.targets[0])
         syntaxes = {(f.syntax or "proto2") for f in compiled.files if f.name in compiled.targets}
         return ir.Api(
@@ -163,16 +177,21 @@ class _Builder:
 
     # --------------------------------------------------------------- types
 
-    def _types(self, proto: descriptor_pb2.FileDescriptorProto, source: _Source) -> Iterator[ir.TypeDef]:
+    def _types(
+        self, proto: descriptor_pb2.FileDescriptorProto, source: _Source, only: frozenset[str] | None = None
+    ) -> Iterator[ir.TypeDef]:
         prefix = f".{proto.package}" if proto.package else ""
         for full, message, path in _messages(proto):
             if message.options.map_entry:
+                continue
+            if only is not None and f"{prefix}.{proto.message_type[path[1]].name}" not in only:
                 continue
             yield self._object(proto, source, full, message, path, prefix)
             for index, enum in enumerate(message.enum_type):
                 yield _enum(proto, source, f"{full}.{enum.name}", enum, (*path, _MESSAGE_ENUM, index), prefix)
         for index, enum in enumerate(proto.enum_type):
-            yield _enum(proto, source, f"{prefix}.{enum.name}", enum, (_FILE_ENUM, index), prefix)
+            if only is None or f"{prefix}.{enum.name}" in only:
+                yield _enum(proto, source, f"{prefix}.{enum.name}", enum, (_FILE_ENUM, index), prefix)
 
     def _object(
         self,
@@ -239,9 +258,13 @@ class _Builder:
 
     # ------------------------------------------------------------ services
 
-    def _services(self, proto: descriptor_pb2.FileDescriptorProto, source: _Source) -> Iterator[ir.Service]:
+    def _services(
+        self, proto: descriptor_pb2.FileDescriptorProto, source: _Source, only: frozenset[str] | None = None
+    ) -> Iterator[ir.Service]:
         for index, service in enumerate(proto.service):
             full = f"{proto.package}.{service.name}" if proto.package else service.name
+            if only is not None and f".{full}" not in only:
+                continue
             operations = tuple(
                 _operation(full, method, source, (_FILE_SERVICE, index, _SERVICE_METHOD, m))
                 for m, method in enumerate(service.method)
@@ -326,6 +349,18 @@ def _enum(
         reserved_numbers=tuple((r.start, r.end) for r in enum.reserved_range),
         reserved_names=tuple(enum.reserved_name),
     )
+
+
+def top_level(proto: descriptor_pb2.FileDescriptorProto) -> Iterator[tuple[str, Any]]:
+    """(full name with a leading dot, descriptor) of every top-level message, enum and service."""
+    prefix = f".{proto.package}" if proto.package else ""
+    for group in (proto.message_type, proto.enum_type, proto.service):
+        for item in group:
+            yield f"{prefix}.{item.name}", item
+
+
+def top_level_names(proto: descriptor_pb2.FileDescriptorProto) -> Iterator[str]:
+    return (name for name, _ in top_level(proto))
 
 
 def _messages(
