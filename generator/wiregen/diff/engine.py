@@ -9,7 +9,7 @@ from pathlib import Path
 from wiregen.diagnostics import Diagnostic, SourceSpan, error, has_errors
 from wiregen.diff.changes import Change, Findings, Site
 from wiregen.diff.revision import MISMATCH, Revision, is_proto, read_at_ref, read_revision
-from wiregen.diff.rules import Severity
+from wiregen.diff.rules import Kind, Severity
 from wiregen.diff.versions import Bump, Verdict, gate_packages, gate_version
 from wiregen.ir.model import Api
 
@@ -29,14 +29,25 @@ class DiffReport:
     """Problems reading the revisions; with errors there are no changes."""
     required_bump: Bump = Bump.NONE
     expected_version: str = ""
+    accepted: frozenset[str] = frozenset()
+    """Scopes whose breaking changes the version accounts for: ``""`` (the spec) after a
+    major bump, a proto package that is alpha or beta."""
 
     @property
     def ok(self) -> bool:
         """Both revisions could be read and compared."""
         return not has_errors(self.diagnostics)
 
+    def is_accepted(self, change: Change) -> bool:
+        """A breaking change the version bump announces: reported, but not a failure."""
+        return (
+            change.severity is Severity.BREAKING
+            and change.rule.kind is not Kind.VERSION
+            and change.scope in self.accepted
+        )
+
     def failing(self, fail_on: Severity) -> list[Change]:
-        return [c for c in self.changes if c.severity.rank >= fail_on.rank]
+        return [c for c in self.changes if c.severity.rank >= fail_on.rank and not self.is_accepted(c)]
 
     def count(self, severity: Severity) -> int:
         return sum(1 for c in self.changes if c.severity is severity)
@@ -49,6 +60,15 @@ def family(api: Api) -> str:
     if fmt.startswith("asyncapi"):
         return "asyncapi"
     return "proto"
+
+
+def accepted_scopes(changes: Sequence[Change], verdict: Verdict) -> frozenset[str]:
+    """Where breaking changes come with the version that announces them."""
+    gate = {c.code: c for c in changes if c.rule.kind is Kind.VERSION}
+    scopes = {c.scope for c in changes if c.code == "D706"}
+    if verdict.required is Bump.MAJOR and not gate.keys() & {"D703", "D705", "D707"} and verdict.expected:
+        scopes.add("")
+    return frozenset(scopes)
 
 
 def compare_apis(old: Api, new: Api) -> tuple[list[Change], Verdict]:
@@ -72,8 +92,13 @@ def compare_apis(old: Api, new: Api) -> tuple[list[Change], Verdict]:
     if kind == "proto":
         verdict = gate_packages(changes, gate)
     else:
-        verdict = gate_version(old.version, new.version, changes, Site("info.version", old.span, new.span), gate)
+        where = Site("info.version", _version_span(old), _version_span(new))
+        verdict = gate_version(old.version, new.version, changes, where, gate)
     return changes + gate.changes, verdict
+
+
+def _version_span(api: Api) -> SourceSpan:
+    return SourceSpan(file=api.span.file, pointer="/info/version")
 
 
 def diff_revisions(old: Revision, new: Revision) -> DiffReport:
@@ -99,6 +124,7 @@ def diff_revisions(old: Revision, new: Revision) -> DiffReport:
         diagnostics=diagnostics,
         required_bump=verdict.required,
         expected_version=verdict.expected,
+        accepted=accepted_scopes(changes, verdict),
     )
 
 

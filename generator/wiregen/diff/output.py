@@ -55,6 +55,8 @@ def summary(report: DiffReport, fail_on: Severity) -> str:
         if report.expected_version:
             bump += f" ({report.expected_version} or later)"
         parts.append(bump)
+    if any(report.is_accepted(c) for c in report.changes):
+        parts.append("breaking changes announced by the version")
     parts.append(f"{_verdict(report, fail_on)} (--fail-on {fail_on.value})")
     return "; ".join(parts)
 
@@ -103,7 +105,7 @@ def as_json(report: DiffReport, fail_on: Severity) -> dict[str, Any]:
         "fail_on": fail_on.value,
         "result": "fail" if report.failing(fail_on) else "pass",
         "summary": {severity.value: report.count(severity) for severity in Severity},
-        "changes": [change_json(change) for change in report.changes],
+        "changes": [{**change_json(change), "accepted": report.is_accepted(change)} for change in report.changes],
         "diagnostics": [
             {"severity": d.severity.value, "code": d.code, "message": d.message, "where": str(d.span) if d.span else None}
             for d in report.diagnostics
@@ -153,7 +155,7 @@ def github(report: DiffReport, fail_on: Severity) -> str:
     for change in report.changes:
         # An annotation must point into the checkout: the new revision where it exists.
         span = change.new or change.old
-        failing = change.severity.rank >= fail_on.rank
+        failing = change.severity.rank >= fail_on.rank and not report.is_accepted(change)
         level = DiagnosticSeverity.ERROR if failing else _LEVEL[change.severity]
         if not failing and level is DiagnosticSeverity.ERROR:
             level = DiagnosticSeverity.WARNING
