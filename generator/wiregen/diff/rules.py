@@ -82,7 +82,9 @@ _TABLE: tuple[Rule, ...] = (
     Rule("D206", "request-property-became-required", B, CHG, SCHEMA, "An accepted property became required"),
     Rule("D207", "request-property-became-optional", N, CHG, SCHEMA, "An accepted property became optional"),
     Rule("D208", "response-property-became-optional", B, CHG, SCHEMA, "A returned property became optional"),
-    Rule("D209", "response-property-became-required", N, CHG, SCHEMA, "A returned property became required"),
+    # Wire-compatible for readers, but the generated model now requires the property:
+    # code that builds it (a server implementation, test fixtures) must set it.
+    Rule("D209", "response-property-became-required", W, CHG, SCHEMA, "A returned property became required"),
     Rule("D210", "type-changed", B, CHG, SCHEMA, "The type of a value changed"),
     Rule("D211", "format-changed", B, CHG, SCHEMA, "The format of a value changed"),
     Rule("D212", "request-enum-value-removed", B, REM, SCHEMA, "An enum value the API accepted is gone"),
@@ -103,6 +105,8 @@ _TABLE: tuple[Rule, ...] = (
     Rule("D227", "response-variant-removed", N, REM, SCHEMA, "A oneOf/anyOf alternative the API returned is gone"),
     Rule("D228", "default-changed", W, CHG, SCHEMA, "The default value changed"),
     Rule("D229", "request-additional-properties-forbidden", B, CHG, SCHEMA, "The API no longer accepts undeclared properties"),
+    # Like D209: readers are fine, code that builds the generated model must set it.
+    Rule("D230", "response-property-added-required", W, ADD, SCHEMA, "A new required property in what the API returns"),
     # -- HTTP operations
     Rule("D301", "parameter-removed", B, REM, "openapi", "A parameter was removed"),
     Rule("D302", "parameter-added-required", B, ADD, "openapi", "A new required parameter"),

@@ -275,7 +275,7 @@ class SchemaComparer:
             effective = _field_direction(None, field, direction)
             if field.required:
                 self.directed(
-                    effective, "D203", "D205", f"required property {name!r} was added to {site.subject}", where
+                    effective, "D203", "D230", f"required property {name!r} was added to {site.subject}", where
                 )
             else:
                 self.directed(effective, "D204", "D205", f"property {name!r} was added to {site.subject}", where)
