@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from wiregen.diagnostics import SourceSpan
 from wiregen.diff.changes import Findings, Site
 from wiregen.frontends.proto import PROTO_FILES
 from wiregen.ir import model as ir
@@ -66,7 +67,7 @@ def _compare_packages(
         after = new.get(name)
         if after is None or not info.get("target") or info.get("package") == after.get("package"):
             continue
-        site = Site(name, None, None, str(info.get("package", "")))
+        site = Site(name, SourceSpan(file=name), SourceSpan(file=name), str(info.get("package", "")))
         findings.add("D416", f"{name} moved from package {info.get('package')} to {after.get('package')}", site, path=name)
 
 
