@@ -81,3 +81,23 @@ def test_the_service_config_agrees_with_the_runtime_policy(acme_out: Path, acme:
         "retryableStatusCodes": sorted(code.name for code in client.DEFAULT_RETRY_CODES),
     }
     assert config["retryThrottling"] == {"maxTokens": budget.max_tokens, "tokenRatio": budget.token_ratio}
+
+
+def test_a_keyword_in_an_imported_files_path_is_laid_out_importably(tmp_path: Path) -> None:
+    # protoc imports `a/class/v1/x.proto` with importlib.import_module('a.class.v1.x_pb2'),
+    # an absolute name outside the package: it becomes a relative import of `class_`.
+    (tmp_path / "acme" / "class" / "v1").mkdir(parents=True)
+    (tmp_path / "acme" / "app" / "v1").mkdir(parents=True)
+    (tmp_path / "acme" / "class" / "v1" / "x.proto").write_text(
+        'syntax = "proto3";\npackage acme.klass.v1;\nmessage X { string s = 1; }\n'
+    )
+    spec = tmp_path / "acme" / "app" / "v1" / "y.proto"
+    spec.write_text(
+        'syntax = "proto3";\npackage acme.app.v1;\nimport "acme/class/v1/x.proto";\n'
+        "message Y { acme.klass.v1.X x = 1; }\nservice S { rpc Get(Y) returns (Y); }\n"
+    )
+    files = generate_files(spec, "keyword_pkg", includes=[tmp_path])
+    assert "importlib" not in files["keyword_pkg/_pb/acme/app/v1/y_pb2.py"]
+    out = write_tree(files, tmp_path / "out")
+    app = import_from(out, "keyword_pkg.acme.app.v1")
+    assert app.Y(x={"s": "hi"}).x.s == "hi"

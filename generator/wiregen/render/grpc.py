@@ -97,6 +97,8 @@ def relative(source: Sequence[str], target: Sequence[str]) -> tuple[str, str]:
 
 _DEP_IMPORT = re.compile(r"^(?:from (?P<module>[\w.]+) import (?P<name>\w+)|import (?P<plain>\w+)) as (?P<alias>\w+)$")
 _STAR_IMPORT = re.compile(r"^from (?P<module>[\w.]+) import \*$")
+# protoc imports a module whose path holds a Python keyword (``a/class/x.proto``) this way.
+_DYNAMIC_IMPORT = re.compile(r"^(?P<alias>\w+) = importlib\.import_module\('(?P<module>[\w.]+)'\)$")
 
 
 def protoc_module_name(proto: str) -> str:
@@ -121,8 +123,12 @@ def pb2_module(text: str, proto: ProtoFile, files: Mapping[str, ProtoFile], pack
     # protoc's layout is fixed: comments and its docstring at column 0, one import per
     # line, everything else statements (multi-line ones indented or closing with ")").
     for line in text.split("\n"):
-        if not line or line.startswith("#") or line.startswith('"""'):
+        if not line or line.startswith("#") or line.startswith('"""') or line == "import importlib":
             continue
+        dynamic = _DYNAMIC_IMPORT.match(line)
+        if dynamic is not None:
+            module, _, name = dynamic["module"].rpartition(".")
+            line = f"from {module} import {name} as {dynamic['alias']}" if module else f"import {name} as {dynamic['alias']}"
         if line.startswith(("from ", "import ")):
             rewritten = _rewrite_import(line, by_module, files, own)
             (local if rewritten.startswith("from .") else imports).append(rewritten)
