@@ -128,3 +128,16 @@ def test_protoc_builder_calls_are_allowed_only_in_pb2_modules(tmp_path: Path) ->
         emit({"pkg/models.py": pb2}, tmp_path / "bad")
     with pytest.raises(Abort):  # any other call is refused even in a _pb2 module
         emit({"pkg/b_pb2.py": "__import__('os').system('x')\n"}, tmp_path / "bad2")
+
+
+@pytest.mark.parametrize("cookie", ["# -*- coding: utf-7 -*-", "# vim: set fileencoding=latin-1 :", "#coding=cp1252"])
+@pytest.mark.parametrize("rel", ["pkg/models.py", "pkg/models.pyi", "pkg/_pb/x_pb2.py"])
+def test_a_coding_declaration_other_than_utf8_is_refused(cookie: str, rel: str) -> None:
+    # ast reads the text as str; Python would read the file's bytes in the declared
+    # encoding, where `+ACIAIgAi-` is a closing triple quote and `+AAo-` a line break.
+    text = f'{cookie}\n"""Doc +ACIAIgAi-+AAo-import os+AAo-x = +ACIAIgAi-"""\n'
+    for head in (text, HEADER + text):
+        found = check_files({rel: head})
+        assert [d.code for d in found] == ["WG501"] and "not UTF-8" in found[0].message
+    assert check_files({rel: '# -*- coding: utf-8 -*-\n"""Doc."""\n'}) == []
+    assert check_files({rel: '"""Doc."""\n\n# coding: utf-7\n'}) == []  # line 3 and later: just a comment

@@ -7,9 +7,11 @@ output directory exactly as it was.
 from __future__ import annotations
 
 import ast
+import codecs
 import json
 import os
 import pickle
+import re
 import threading
 from collections.abc import Mapping
 
@@ -137,7 +139,7 @@ def _problems_of(items: list[tuple[str, str]]) -> dict[str, Diagnostic]:
 
 def _content_problem(rel: str, text: str) -> Diagnostic | None:
     if is_python(rel):
-        return _python_problem(rel, text)
+        return _encoding_problem(rel, text) or _python_problem(rel, text)
     if rel.endswith(".json"):
         try:
             json.loads(text)
@@ -195,6 +197,35 @@ def _is_protoc_statement(node: ast.stmt) -> bool:
             isinstance(stmt, ast.ImportFrom) and stmt.module == "grpc._utilities" for stmt in node.body
         )
     return False
+
+
+# How Python finds a source file's encoding (PEP 263): a comment in line 1 or 2. ``ast``
+# reads our text as the str it is; Python reads the file's bytes in the declared
+# encoding. A header carrying ``coding:utf-7`` from a file name would make the two see
+# different programs, so a file must declare UTF-8 or nothing.
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.ASCII)
+
+
+def _encoding_problem(rel: str, text: str) -> Diagnostic | None:
+    second_end = text.find("\n", text.find("\n") + 1)
+    head = text if second_end == -1 else text[:second_end]
+    for number, line in enumerate(head.split("\n")[:2], start=1):
+        declared = _CODING.match(line)
+        if declared is not None and not _is_utf8(declared[1]):
+            return error(
+                INVALID_CONTENT,
+                f"generated file {rel!r} would be read as {declared[1]!r}, not UTF-8 (a coding declaration in line {number})",
+                span=SourceSpan(file=rel, line=number, col=1),
+                hint=BUG_HINT,
+            )
+    return None
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def _is_type_checking(test: ast.expr) -> bool:
