@@ -120,14 +120,27 @@ def test_type_checking_block_and_docstring_are_allowed(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "pkg" / "__init__.py").exists()
 
 
-def test_protoc_builder_calls_are_allowed_only_in_pb2_modules(tmp_path: Path) -> None:
-    pb2 = "_builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)\nif not _descriptor._USE_C_DESCRIPTORS:\n    X = 1\n"
+def test_protoc_statements_are_allowed_only_in_pb2_modules(tmp_path: Path) -> None:
+    pb2 = (
+        "_builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)\n"
+        "if not _descriptor._USE_C_DESCRIPTORS:\n"
+        "  _globals['_X']._serialized_start=1\n"
+    )
     emit({"pkg/a_pb2.py": pb2}, tmp_path / "ok")
     assert (tmp_path / "ok" / "pkg" / "a_pb2.py").exists()
     with pytest.raises(Abort):
         emit({"pkg/models.py": pb2}, tmp_path / "bad")
     with pytest.raises(Abort):  # any other call is refused even in a _pb2 module
         emit({"pkg/b_pb2.py": "__import__('os').system('x')\n"}, tmp_path / "bad2")
+    with pytest.raises(Abort):  # and so is any other statement below protoc's guard
+        emit({"pkg/c_pb2.py": pb2 + "  X = __import__('os').getpid()\n"}, tmp_path / "bad3")
+    assert not (tmp_path / "bad").exists() and not (tmp_path / "bad2").exists() and not (tmp_path / "bad3").exists()
+
+
+def test_a_module_merely_named_like_protocs_is_checked_like_any_other() -> None:
+    # A service called `FooPb2` gets the module `_grpc/foo_pb2.py`: ours, not protoc's.
+    assert check_files({"pkg/_grpc/foo_pb2.py": HEADER + '"""Doc."""\nimport os\nX = 1\n'}) == []
+    assert [d.code for d in check_files({"pkg/_grpc/foo_pb2.py": HEADER + "import os\nos.getpid()\n"})] == ["WG501"]
 
 
 @pytest.mark.parametrize("cookie", ["# -*- coding: utf-7 -*-", "# vim: set fileencoding=latin-1 :", "#coding=cp1252"])

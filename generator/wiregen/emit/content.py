@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from wiregen.diagnostics import Diagnostic, SourceSpan, error
 from wiregen.emit.codes import BUG_HINT, INVALID_CONTENT
 from wiregen.emit.paths import check_paths, path_problem
+from wiregen.emit.pb2 import pb2_problem
 from wiregen.gcpause import paused_gc
 
 MANIFEST_NAME = ".wiregen-manifest.json"
@@ -139,7 +140,12 @@ def _problems_of(items: list[tuple[str, str]]) -> dict[str, Diagnostic]:
 
 def _content_problem(rel: str, text: str) -> Diagnostic | None:
     if is_python(rel):
-        return _encoding_problem(rel, text) or _python_problem(rel, text)
+        problem = _encoding_problem(rel, text)
+        if problem is not None:
+            return problem
+        if rel.endswith(PB2_SUFFIX):
+            return _pb2_module_problem(rel, text)
+        return _python_problem(rel, text)
     if rel.endswith(".json"):
         try:
             json.loads(text)
@@ -157,22 +163,7 @@ def _content_problem(rel: str, text: str) -> Diagnostic | None:
 _TOP_LEVEL = (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign)
 
 
-# protoc's modules build their classes with module-level calls and version guards.
-# These exact shapes are allowed in files protoc names (`*_pb2.py`, `*_pb2_grpc.py`)
-# and nowhere else.
-_PROTOC_CALLS = frozenset(
-    {
-        "_runtime_version.ValidateProtobufRuntimeVersion",
-        "_builder.BuildMessageAndEnumDescriptors",
-        "_builder.BuildTopDescriptorsAndMessages",
-        "_builder.BuildServices",
-    }
-)
-_PROTOC_GUARDS = frozenset({"not _descriptor._USE_C_DESCRIPTORS", "_version_not_supported"})
-
-
-def _unexpected_statement(tree: ast.Module, rel: str = "") -> ast.stmt | None:
-    protoc = rel.endswith(("_pb2.py", "_pb2_grpc.py"))
+def _unexpected_statement(tree: ast.Module) -> ast.stmt | None:
     for node in tree.body:
         if isinstance(node, _TOP_LEVEL):
             continue
@@ -180,23 +171,28 @@ def _unexpected_statement(tree: ast.Module, rel: str = "") -> ast.stmt | None:
             continue  # a docstring
         if isinstance(node, ast.If) and _is_type_checking(node.test):
             continue
-        if protoc and _is_protoc_statement(node):
-            continue
         return node
     return None
 
 
-def _is_protoc_statement(node: ast.stmt) -> bool:
-    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-        return ast.unparse(node.value.func) in _PROTOC_CALLS
-    if isinstance(node, ast.If):
-        return ast.unparse(node.test) in _PROTOC_GUARDS
-    if isinstance(node, ast.Try):
-        # grpc's version probe: `try: from grpc._utilities import first_version_is_lower ...`
-        return any(
-            isinstance(stmt, ast.ImportFrom) and stmt.module == "grpc._utilities" for stmt in node.body
-        )
-    return False
+PB2_SUFFIX = "_pb2.py"
+"""Modules named like protoc's are checked against what protoc writes (:mod:`wiregen.emit.pb2`)."""
+
+
+def _pb2_module_problem(rel: str, text: str) -> Diagnostic | None:
+    found = pb2_problem(text)
+    if found is None:
+        return None
+    # Not protoc's layout: then the module is held to the rules of every other one.
+    if _python_problem(rel, text) is None:
+        return None
+    line, reason = found
+    return error(
+        INVALID_CONTENT,
+        f"generated file {rel!r} is not a module protoc's Python generator writes: {reason}",
+        span=SourceSpan(file=rel, line=line, col=1),
+        hint=BUG_HINT,
+    )
 
 
 # How Python finds a source file's encoding (PEP 263): a comment in line 1 or 2. ``ast``
@@ -251,7 +247,7 @@ def _python_problem(rel: str, text: str) -> Diagnostic | None:
             f"generated file {rel!r} cannot be parsed: {type(exc).__name__}: {exc}",
             hint=BUG_HINT,
         )
-    unexpected = _unexpected_statement(tree, rel)
+    unexpected = _unexpected_statement(tree)
     if unexpected is not None:
         return error(
             INVALID_CONTENT,

@@ -144,6 +144,11 @@ def compile_protos(
             return Compilation(files=(), targets=tuple(names), python={}, display={}, diagnostics=tuple(diagnostics))
         file_set = descriptor_pb2.FileDescriptorSet.FromString(descriptor_path.read_bytes())
         files = tuple(file_set.file)
+        if python:
+            unusable = [_unusable_name(f.name, display) for f in files if not _PYTHON_SAFE_NAME.fullmatch(f.name)]
+            if unusable:
+                diagnostics.extend(unusable)
+                return Compilation(files=(), targets=tuple(names), python={}, display={}, diagnostics=tuple(diagnostics))
         modules = _python_modules(files, names, includes_args, python_out, diagnostics) if python else {}
     return Compilation(
         files=files,
@@ -151,6 +156,22 @@ def compile_protos(
         python=modules,
         display={f.name: display.show(f.name) for f in files},
         diagnostics=tuple(diagnostics),
+    )
+
+
+# protoc's Python generator copies a file's name, unescaped, into a comment, into string
+# literals and into import statements of the modules it writes. A name made of these
+# characters cannot break out of any of them.
+_PYTHON_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+
+
+def _unusable_name(name: str, display: _Display) -> Diagnostic:
+    return _error(
+        UNSUPPORTED,
+        f"the file name {name!r} cannot be used: protoc's Python generator copies it into code "
+        "unescaped, so only letters, digits and _ - . / are accepted",
+        SourceSpan(file=display.show(name)),
+        "rename the file (and the imports of it)",
     )
 
 

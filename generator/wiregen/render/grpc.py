@@ -99,6 +99,7 @@ _DEP_IMPORT = re.compile(r"^(?:from (?P<module>[\w.]+) import (?P<name>\w+)|impo
 _STAR_IMPORT = re.compile(r"^from (?P<module>[\w.]+) import \*$")
 # protoc imports a module whose path holds a Python keyword (``a/class/x.proto``) this way.
 _DYNAMIC_IMPORT = re.compile(r"^(?P<alias>\w+) = importlib\.import_module\('(?P<module>[\w.]+)'\)$")
+_BUILDERS = ("_builder.BuildTopDescriptorsAndMessages(", "_builder.BuildServices(")
 
 
 def protoc_module_name(proto: str) -> str:
@@ -136,10 +137,12 @@ def pb2_module(text: str, proto: ProtoFile, files: Mapping[str, ProtoFile], pack
             if found is not None and found["alias"].endswith("__pb2"):
                 aliases.append(found["alias"])
             continue
-        if line.startswith("_builder.BuildTopDescriptorsAndMessages("):
+        if line.startswith(_BUILDERS):
             line = line.replace(protoc_name, repr(module_of(package, own)))
         body.append(line)
-    doc = f'"""Protocol buffer classes of {_doc_text(proto.name)} (protoc\'s Python generator)."""'
+    # One line, whatever the file is called: the emit check takes a protoc module's
+    # docstring on a single line only.
+    doc = f'"""Protocol buffer classes of {" ".join(docstring_lines(proto.name))} (protoc\'s Python generator)."""'
     parts = [head, doc, "", *_import_block(imports + local), ""]
     if aliases:
         # Imported for their side effect: their files must be in the pool before this one.
@@ -198,10 +201,6 @@ def _wrapped(line: str) -> str:
         return line
     head, _, imported = line.partition(" import ")
     return f"{head} import (\n    {imported},\n)"
-
-
-def _doc_text(text: str) -> str:
-    return "\n".join(docstring_lines(text))
 
 
 # ---------------------------------------------------------------------- pyi
