@@ -451,7 +451,8 @@ def diff(
     \b
     wiregen diff OLD NEW              two spec files, or two .proto include directories
     wiregen diff SPEC --against REF   the working tree against a git revision
-    wiregen diff [--against REF]      every configured job ([tool.wiregen.diff] against)
+    wiregen diff [--against REF]      every configured job, against [tool.wiregen.diff]
+                                      `against` (default: HEAD)
 
     Every change has a stable rule code (docs/diff-rules.md) and a severity: breaking,
     warning or non-breaking. Breaking changes without a new major version (info.version,
@@ -476,11 +477,8 @@ def diff(
         raise click.UsageError("at most two SPECs (OLD NEW)")
     else:
         config = _diff_config(config_path)
-        ref = against or config.diff_against
-        if ref is None:
-            raise click.UsageError(
-                "no SPEC given: pass --against REF or set `against` in [tool.wiregen.diff]"
-            )
+        # Without a configured revision: the last commit, what a pre-commit hook compares.
+        ref = against or config.diff_against or "HEAD"
         configured_fail_on = config.diff_fail_on
         for job in config.jobs:
             target = job.spec

@@ -108,3 +108,32 @@ def test_generate_and_check_hooks(
     assert "--- a/petstore/models.py" in stale.stdout
     assert "-# hand edit" in stale.stdout
     assert models.read_text() == edited
+
+
+def test_diff_hook_gates_breaking_changes(
+    tmp_path: Path, hooks_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    project = make_petstore_project(tmp_path / "project")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "api")
+    spec = project / "api" / "petstore.yaml"
+    original = spec.read_text()
+
+    # Removing an operation without a new major version fails the commit ...
+    start = original.index("    delete:")
+    end = original.index("\n  /", start) if "\n  /" in original[start:] else original.index("\ncomponents:", start)
+    broken = original[:start] + original[end + 1:]
+    spec.write_text(broken)
+    git(project, "add", "api/petstore.yaml")
+    gated = try_repo(project, hooks_repo, pre_commit_home, "wiregen-diff")
+    assert gated.returncode == 1, gated.stdout + gated.stderr
+    assert "D101 operation-removed" in gated.stdout
+    assert "D703 major-bump-missing" in gated.stdout
+
+    # ... and passes once the version announces it.
+    major = int(original.split("version:", 1)[1].split()[0].strip("'\"").split(".")[0])
+    spec.write_text(broken.replace(original.split("version:", 1)[1].split("\n")[0], f" {major + 1}.0.0", 1))
+    git(project, "add", "api/petstore.yaml")
+    announced = try_repo(project, hooks_repo, pre_commit_home, "wiregen-diff")
+    assert announced.returncode == 0, announced.stdout + announced.stderr
