@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wiregen.diagnostics import Abort, Severity
+from wiregen.diagnostics import Abort, Diagnostic, Severity
 from wiregen.emit import check_files, emit
 from wiregen.emit.paths import path_problem
 
@@ -154,3 +154,34 @@ def test_a_coding_declaration_other_than_utf8_is_refused(cookie: str, rel: str) 
         assert [d.code for d in found] == ["WG501"] and "not UTF-8" in found[0].message
     assert check_files({rel: '# -*- coding: utf-8 -*-\n"""Doc."""\n'}) == []
     assert check_files({rel: '"""Doc."""\n\n# coding: utf-7\n'}) == []  # line 3 and later: just a comment
+
+
+def test_large_outputs_are_checked_in_two_processes_and_every_problem_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wiregen.emit import content
+
+    halves: list[tuple[list[str], list[str]]] = []
+    real = content._fork_and_merge
+
+    def spy(mine: list[tuple[str, str]], theirs: list[tuple[str, str]]) -> dict[str, Diagnostic]:
+        halves.append(([rel for rel, _ in mine], [rel for rel, _ in theirs]))
+        return real(mine, theirs)
+
+    monkeypatch.setattr(content, "_fork_and_merge", spy)
+    monkeypatch.setattr(content, "_can_fork", lambda: True)
+    big = "X = 1\n" * 200_000
+    texts = {"pkg/a.py": big + "print()\n", "pkg/b.py": big + "print()\n", "pkg/ok.py": big}
+    found = content.content_problems(texts)
+    assert halves and all(halves[0])  # both processes had work
+    assert sorted(found) == ["pkg/a.py", "pkg/b.py"]  # the child's finding too
+    assert all("Expr" in d.message for d in found.values())
+
+
+def test_the_split_weighs_stubs_and_protoc_modules_by_their_checking_cost() -> None:
+    from wiregen.emit import content
+
+    stub = ("pkg/_pb/x_pb2.pyi", "x: int\n" * 150_000)  # 1.05 MB of dense annotations
+    code = ("pkg/x/_grpc/s.py", "X = 1\n" * 400_000)  # 2.4 MB of code
+    protoc = ("pkg/_pb/x_pb2.py", "#\n" * 1_450_000)  # 2.9 MB, matched line by line
+    mine, _ = content._halves([protoc, code, stub])
+    # By size, the stub and the code would share a half; by cost, they are apart.
+    assert (stub in mine) != (code in mine)
