@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -70,11 +71,10 @@ WIREGEN_ONLY = {
 
 
 def _buf() -> str | None:
-    found = shutil.which("buf")
-    if found is None:
-        candidate = Path(os.__file__).parents[2] / "bin" / "buf"  # the venv's, when not on PATH
-        found = str(candidate) if candidate.is_file() else None
-    return found
+    # The environment's own scripts directory first: a venv that is not activated
+    # (CI runs .venv/bin/python -m pytest) has buf there, not on PATH.
+    candidate = Path(sysconfig.get_path("scripts")) / "buf"
+    return str(candidate) if candidate.is_file() else shutil.which("buf")
 
 
 BUF = _buf()
