@@ -215,6 +215,10 @@ class _Operation:
             )
         if new.deprecated and not old.deprecated:
             self.findings.add("D701", f"{site.subject} is deprecated", site)
+        if old.default is not None and new.default is not None and old.default != new.default:
+            self.findings.add(
+                "D228", f"default of {site.subject} changed from {old.default.value!r} to {new.default.value!r}", site
+            )
         self.schemas.compare(old.type, new.type, Direction.REQUEST, site)
 
     # ------------------------------------------------------------------ bodies
@@ -268,7 +272,11 @@ class _Operation:
                 self.findings.add(code, f"{self.label}: response {status} was added", Site(subject, None, response.span))
 
     def _response(self, old: ir.Response, new: ir.Response, site: Site) -> None:
-        if (old.media_type or "") != (new.media_type or ""):
+        if old.media_type is None and new.media_type is not None:
+            self.findings.add("D324", f"{site.subject}: now has a body ({new.media_type})", site)
+        elif old.media_type is not None and new.media_type is None:
+            self.findings.add("D321", f"{site.subject}: the body ({old.media_type}) was removed", site)
+        elif old.media_type != new.media_type:
             self.findings.add(
                 "D321", f"{site.subject}: media type changed from {old.media_type} to {new.media_type}", site
             )

@@ -131,6 +131,8 @@ _TABLE: tuple[Rule, ...] = (
     Rule("D321", "response-content-type-changed", B, CHG, "openapi", "A response's media type changed"),
     Rule("D322", "response-header-removed", B, REM, "openapi", "A response header was removed"),
     Rule("D323", "response-header-added", N, ADD, "openapi", "A response header was added"),
+    # Readers are fine; a server implementation must now produce the body (cf. D230).
+    Rule("D324", "response-body-added", W, ADD, "openapi", "A response that had no body now has one"),
     # -- protobuf
     Rule("D401", "field-number-reused", B, CHG, "proto", "A new field or value uses a number reserved before"),
     Rule("D402", "field-renamed", B, CHG, "proto", "A field was renamed (its JSON name changes)"),

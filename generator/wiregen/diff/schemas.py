@@ -13,6 +13,7 @@ every use: a property removed from a schema used by forty operations is one chan
 from __future__ import annotations
 
 import enum
+import math
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -207,6 +208,18 @@ class SchemaComparer:
             if canonical not in old_keys and is_named(canonical):
                 self.findings.add("D110", f"type {new.name} was added", Site(new.name, None, new.span, scope))
 
+    def inline_model(self, expr: ir.TypeExpr) -> str:
+        """The name of the object or enum an old expression defines inline, if any.
+
+        Named types that disappear are reported by :meth:`compare_definitions`; an
+        inline one goes with the place that held it, which reports it.
+        """
+        if isinstance(expr, ir.Ref):
+            definition = self.old_types.get(expr.target)
+            if isinstance(definition, ir.ObjectDef | ir.EnumDef) and not is_named(self.old_key(expr.target)):
+                return definition.name
+        return ""
+
     def compare_definition(self, old: ir.TypeDef, new: ir.TypeDef, direction: Direction, site: Site) -> None:
         key = (old.id, new.id, direction)
         if key in self._compared:
@@ -230,7 +243,13 @@ class SchemaComparer:
 
     def fields(self, definition: ir.ObjectDef, types: dict[str, ir.TypeDef]) -> dict[str, ir.Field]:
         """Own and inherited (allOf) fields by wire name; own ones win."""
-        found: dict[str, ir.Field] = {}
+        return {name: field for name, (field, _) in self._owned_fields(definition, types).items()}
+
+    def _owned_fields(
+        self, definition: ir.ObjectDef, types: dict[str, ir.TypeDef]
+    ) -> dict[str, tuple[ir.Field, str]]:
+        """Own and inherited fields by wire name, each with the id of the definition declaring it."""
+        found: dict[str, tuple[ir.Field, str]] = {}
         seen: set[str] = set()
         stack = [definition]
         order: list[ir.ObjectDef] = []
@@ -246,12 +265,24 @@ class SchemaComparer:
                     stack.append(base_def)
         for current in reversed(order):
             for field in current.fields:
-                found[field.name] = field
+                found[field.name] = (field, current.id)
         return found
 
     def _compare_objects(self, old: ir.ObjectDef, new: ir.ObjectDef, direction: Direction, site: Site) -> None:
-        old_fields = self.fields(old, self.old_types)
-        new_fields = self.fields(new, self.new_types)
+        old_owned = self._owned_fields(old, self.old_types)
+        new_owned = self._owned_fields(new, self.new_types)
+        # A property declared by a base (allOf) that both revisions extend is compared
+        # once, at the base's own definition, not again in every schema extending it.
+        old_bases = {self.old_key(owner) for _, owner in old_owned.values() if owner != old.id}
+        new_bases = {self.new_key(owner) for _, owner in new_owned.values() if owner != new.id}
+        common = old_bases & new_bases
+        old_fields = {n: f for n, (f, owner) in old_owned.items() if owner == old.id or self.old_key(owner) not in common}
+        new_fields = {n: f for n, (f, owner) in new_owned.items() if owner == new.id or self.new_key(owner) not in common}
+        inherited = old_owned.keys() - old_fields.keys() | new_owned.keys() - new_fields.keys()
+        for name in inherited & old_fields.keys():
+            del old_fields[name]  # matched by an inherited one in the other revision: moved to the base
+        for name in inherited & new_fields.keys():
+            del new_fields[name]
         for name, field in old_fields.items():
             moved = new_fields.get(name)
             where = site.at(f"{site.subject}.{name}", field.span, moved.span if moved else None)
@@ -304,11 +335,9 @@ class SchemaComparer:
         new_values = {m.value: m for m in new.members}
         for value, member in old_values.items():
             if value not in new_values:
+                # No D702 here: JSON Schema cannot mark one enum value deprecated, so the
+                # warning could never be avoided (proto enum values can: see proto.py).
                 self.directed(direction, "D212", "D213", f"value {value!r} was removed from {site.subject}", site)
-                if not member.deprecated:
-                    self.findings.add(
-                        "D702", f"value {value!r} of {site.subject} was removed without being deprecated first", site
-                    )
             elif new_values[value].deprecated and not member.deprecated:
                 self.findings.add("D701", f"value {value!r} of {site.subject} is deprecated", site)
         for value in new_values:
@@ -400,11 +429,13 @@ class SchemaComparer:
     ) -> None:
         if old == new:
             return
-        narrowed, widened = _constraint_changes(old, new)
+        narrowed, widened, changed = _constraint_changes(old, new)
         if narrowed:
             self.directed(direction, "D216", "D219", f"{site.subject}: {', '.join(narrowed)}", site)
         if widened:
             self.directed(direction, "D217", "D218", f"{site.subject}: {', '.join(widened)}", site)
+        if changed:
+            self.directed(direction, "D216", "D218", f"{site.subject}: {', '.join(changed)}", site)
 
     def _compare_variants(self, old: ir.TypeExpr, new: ir.TypeExpr, direction: Direction, site: Site) -> None:
         old_variants = _variants(old, self.old_types)
@@ -486,12 +517,32 @@ def _variants(expr: ir.TypeExpr, types: dict[str, ir.TypeDef]) -> dict[str, ir.T
     return found
 
 
-def _constraint_changes(old: ir.Constraints, new: ir.Constraints) -> tuple[list[str], list[str]]:
-    """Human descriptions of the tightened and the loosened limits."""
+def _constraint_changes(old: ir.Constraints, new: ir.Constraints) -> tuple[list[str], list[str], list[str]]:
+    """Human descriptions of the tightened, the loosened and the otherwise changed limits.
+
+    A changed pattern (or a multipleOf that neither divides nor is divided by the old
+    one) admits some new values and rejects some old ones: breaking either way.
+    """
     narrowed: list[str] = []
     widened: list[str] = []
-    lower_bounds = ("min_length", "minimum", "exclusive_minimum", "min_items")
-    upper_bounds = ("max_length", "maximum", "exclusive_maximum", "max_items")
+    changed: list[str] = []
+    for lower in (True, False):
+        old_bound, new_bound = _bound(old, lower), _bound(new, lower)
+        if old_bound == new_bound:
+            continue
+        if old_bound is None:
+            assert new_bound is not None
+            narrowed.append(f"{_bound_text(new_bound)} added")
+        elif new_bound is None:
+            widened.append(f"{_bound_text(old_bound)} removed")
+        else:
+            # As (value, exclusive): for a lower bound a larger value, or the same value
+            # made exclusive, admits fewer values; mirrored for an upper bound.
+            sign = 1 if lower else -1
+            tighter = (sign * new_bound[0], new_bound[1]) > (sign * old_bound[0], old_bound[1])
+            (narrowed if tighter else widened).append(f"{_bound_text(old_bound)} -> {_bound_text(new_bound)}")
+    lower_bounds = ("min_length", "min_items")
+    upper_bounds = ("max_length", "max_items")
     for name in (*lower_bounds, *upper_bounds):
         before, after = getattr(old, name), getattr(new, name)
         if before == after:
@@ -507,13 +558,49 @@ def _constraint_changes(old: ir.Constraints, new: ir.Constraints) -> tuple[list[
             widened.append(f"{label} {before} -> {after}")
     if old.pattern != new.pattern:
         if new.pattern is None:
-            widened.append("pattern removed")
+            widened.append(f"pattern {old.pattern} removed")
+        elif old.pattern is None:
+            narrowed.append(f"pattern {new.pattern} added")
         else:
-            narrowed.append(f"pattern {'added' if old.pattern is None else 'changed'}: {new.pattern}")
+            changed.append(f"pattern changed from {old.pattern} to {new.pattern}")
     if old.multiple_of != new.multiple_of:
-        (widened if new.multiple_of is None else narrowed).append(f"multipleOf {old.multiple_of} -> {new.multiple_of}")
+        text = f"multipleOf {old.multiple_of} -> {new.multiple_of}"
+        if old.multiple_of is None or (new.multiple_of is not None and _divides(old.multiple_of, new.multiple_of)):
+            narrowed.append(text)
+        elif new.multiple_of is None or _divides(new.multiple_of, old.multiple_of):
+            widened.append(text)
+        else:
+            changed.append(text)
     if old.unique_items != new.unique_items:
         (narrowed if new.unique_items else widened).append(
             "items must be unique" if new.unique_items else "items need no longer be unique"
         )
-    return narrowed, widened
+    return narrowed, widened, changed
+
+
+def _divides(factor: float, multiple: float) -> bool:
+    ratio = multiple / factor
+    return math.isclose(ratio, round(ratio))
+
+
+def _bound(constraints: ir.Constraints, lower: bool) -> tuple[float, bool, str] | None:
+    """The effective numeric bound (value, exclusive, kind): the tighter of the inclusive
+    and the exclusive keyword, so 3.0's ``minimum: 0, exclusiveMinimum: true`` and 3.1's
+    ``exclusiveMinimum: 0`` are the same bound."""
+    inclusive = constraints.minimum if lower else constraints.maximum
+    exclusive = constraints.exclusive_minimum if lower else constraints.exclusive_maximum
+    kind = "minimum" if lower else "maximum"
+    if inclusive is None and exclusive is None:
+        return None
+    if exclusive is None:
+        assert inclusive is not None
+        return (inclusive, False, kind)
+    if inclusive is None:
+        return (exclusive, True, kind)
+    exclusive_tighter = exclusive >= inclusive if lower else exclusive <= inclusive
+    return (exclusive, True, kind) if exclusive_tighter else (inclusive, False, kind)
+
+
+def _bound_text(bound: tuple[float, bool, str]) -> str:
+    value, exclusive, kind = bound
+    return f"{'exclusive ' if exclusive else ''}{kind} {value:g}"
