@@ -14,14 +14,18 @@ from wiregen.ir import model as ir
 
 def compare_messaging(old: ir.Api, new: ir.Api, findings: Findings) -> None:
     schemas = SchemaComparer(old, new, findings)
+    matched = match_channels(old, new)
     old_directions = _message_directions(old)
     new_directions = _message_directions(new)
+    # Keyed by the old channel id: a renamed channel's messages travel as they did.
+    back = {after: before for before, after in matched.items()}
     merged = dict(old_directions)
-    for key, value in new_directions.items():
+    for (channel, message), value in new_directions.items():
+        key = (back.get(channel, channel), message)
         merged[key] = merged.get(key, Direction.NONE) | value
     schemas.compare_definitions(schemas.directions(_roots(old, old_directions), _roots(new, new_directions)))
-    _compare_channels(old, new, merged, schemas, findings)
-    _compare_operations(old, new, findings)
+    _compare_channels(old, new, matched, merged, schemas, findings)
+    _compare_operations(old, new, matched, findings)
 
 
 def _message_directions(api: ir.Api) -> dict[tuple[str, str], Direction]:
@@ -62,13 +66,14 @@ def _roots(
 def _compare_channels(
     old: ir.Api,
     new: ir.Api,
+    matched: dict[str, str],
     directions: dict[tuple[str, str], Direction],
     schemas: SchemaComparer,
     findings: Findings,
 ) -> None:
     new_channels = {c.id: c for c in new.channels}
     for channel in old.channels:
-        after = new_channels.get(channel.id)
+        after = new_channels.get(matched.get(channel.id, ""))
         site = Site(f"channel {channel.id}", channel.span, after.span if after else None)
         if after is None:
             findings.add("D105", f"channel {_channel(channel)} was removed", site)
@@ -84,9 +89,9 @@ def _compare_channels(
         if channel.bindings != after.bindings:
             findings.add("D508", f"channel {channel.id}: bindings changed", site)
         _compare_messages(channel, after, directions, schemas, findings)
-    old_ids = {c.id for c in old.channels}
+    kept = set(matched.values())
     for channel in new.channels:
-        if channel.id not in old_ids:
+        if channel.id not in kept:
             site = Site(f"channel {channel.id}", None, channel.span)
             findings.add("D106", f"channel {_channel(channel)} was added", site)
 
@@ -117,9 +122,13 @@ def _compare_messages(
             where = site.at(f"{subject} {part}", site.old, site.new)
             if before is not None and now is not None:
                 schemas.compare(before, now, direction, where)
-            elif before is not None or now is not None:
-                what = "gained" if now is not None else "lost"
-                schemas.directed(direction, "D216", "D218", f"{subject} {what} its {part} schema", where)
+            elif now is not None:  # constrained where anything went: narrower
+                schemas.directed(direction, "D216", "D219", f"{subject} gained a {part} schema", where)
+            elif before is not None:  # anything goes now: wider
+                schemas.directed(direction, "D217", "D218", f"{subject} lost its {part} schema", where)
+                gone = schemas.inline_model(before)
+                if gone:  # wider on the wire, but the generated model of the schema is gone
+                    findings.add("D109", f"{subject}: the {part} model {gone} no longer exists", where, new=False)
     old_names = {m.name for m in old.messages}
     for message in new.messages:
         if message.name not in old_names:
@@ -127,28 +136,31 @@ def _compare_messages(
             findings.add("D108", f"{subject} was added", Site(subject, None, message.span))
 
 
-def _compare_operations(old: ir.Api, new: ir.Api, findings: Findings) -> None:
+def _compare_operations(old: ir.Api, new: ir.Api, matched: dict[str, str], findings: Findings) -> None:
     new_operations = {op.id: op for op in new.message_operations}
+    new_channels = {c.id: c for c in new.channels}
     for operation in old.message_operations:
         after = new_operations.get(operation.id)
         subject = f"operation {operation.id}"
         site = Site(subject, operation.span, after.span if after else None)
         if after is None:
+            # No D702: AsyncAPI operations (2.6 and 3.0) cannot be marked deprecated.
             findings.add("D101", f"{subject} ({operation.action} on {operation.channel}) was removed", site)
-            if not operation.deprecated:
-                findings.add("D702", f"{subject} was removed without being deprecated first", site)
             continue
         if operation.action != after.action:
             findings.add("D502", f"{subject}: action changed from {operation.action} to {after.action}", site)
-        if operation.channel != after.channel:
+        same_channel = matched.get(operation.channel) == after.channel
+        if not same_channel:
             findings.add("D503", f"{subject}: moved from channel {operation.channel} to {after.channel}", site)
         if operation.has_reply != after.has_reply:
             findings.add("D506", f"{subject} {'now expects' if after.has_reply else 'no longer has'} a reply", site)
-        elif operation.reply_channel != after.reply_channel:
+        elif operation.reply_channel != after.reply_channel and matched.get(operation.reply_channel) != after.reply_channel:
             findings.add("D506", f"{subject}: reply channel changed", site)
-        if operation.messages and (after.messages or operation.channel == after.channel):
+        if operation.messages and after.messages and same_channel:
+            # A message gone from the channel itself is reported there, once.
+            still_there = {m.name for m in new_channels[after.channel].messages} if after.channel in new_channels else set()
             for name in operation.messages:
-                if after.messages and name not in after.messages:
+                if name not in after.messages and name in still_there:
                     findings.add("D107", f"{subject} no longer carries message {name}", site)
         if operation.bindings != after.bindings:
             findings.add("D508", f"{subject}: bindings changed", site)
@@ -159,6 +171,21 @@ def _compare_operations(old: ir.Api, new: ir.Api, findings: Findings) -> None:
         if operation.id not in old_ids:
             subject = f"operation {operation.id}"
             findings.add("D102", f"{subject} ({operation.action} on {operation.channel}) was added", Site(subject, None, operation.span))
+
+
+def match_channels(old: ir.Api, new: ir.Api) -> dict[str, str]:
+    """Old channel id -> the new channel that is the same channel.
+
+    By id first; then, among the rest, by address: renaming a 3.0 channel's key is
+    invisible on the wire (2.6 channels are keyed by their address anyway).
+    """
+    new_ids = {c.id for c in new.channels}
+    matched = {c.id: c.id for c in old.channels if c.id in new_ids}
+    free = {c.address: c.id for c in new.channels if c.id not in matched.values()}
+    for channel in old.channels:
+        if channel.id not in matched and channel.address in free:
+            matched[channel.id] = free.pop(channel.address)
+    return matched
 
 
 def _channel(channel: ir.Channel) -> str:
