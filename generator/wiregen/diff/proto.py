@@ -11,7 +11,7 @@ field uses; a field that does is reported itself).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from wiregen.diagnostics import SourceSpan
 from wiregen.diff.changes import Findings, Site
@@ -31,19 +31,21 @@ def compare_proto(old: ir.Api, new: ir.Api, findings: Findings) -> None:
     old_files = _files(old)
     new_files = _files(new)
     targets = {name for name, info in (*old_files.items(), *new_files.items()) if info.get("target")}
-    _compare_packages(old_files, new_files, findings)
+    moves = _compare_packages(old_files, new_files, findings)
     old_types = {t.id: t for t in old.types if not isinstance(t, ir.AliasDef) and t.source_file in targets}
     new_types = {t.id: t for t in new.types if not isinstance(t, ir.AliasDef) and t.source_file in targets}
-    comparer = _Comparer(old_files, new_files, findings)
+    renamed = _moved_types(old_types, new_types, moves)
+    comparer = _Comparer(old_files, new_files, findings, renamed, set(moves.values()))
     for type_id, before in old_types.items():
-        after = new_types.get(type_id)
+        after = new_types.get(renamed.get(type_id, type_id))
         site = comparer.site(before, after)
         if after is None:
             findings.add("D109", f"{_kind(before)} {type_id.lstrip('.')} was removed", site, path=type_id.lstrip("."))
             continue
         comparer.definition(before, after, site)
+    matched = {renamed.get(type_id, type_id) for type_id in old_types}
     for type_id, after in new_types.items():
-        if type_id not in old_types:
+        if type_id not in matched:
             site = comparer.site(None, after)
             findings.add("D110", f"{_kind(after)} {type_id.lstrip('.')} was added", site, path=type_id.lstrip("."))
     comparer.services(old.services, new.services)
@@ -62,13 +64,45 @@ def _kind(definition: ir.TypeDef) -> str:
 
 def _compare_packages(
     old: dict[str, dict[str, object]], new: dict[str, dict[str, object]], findings: Findings
-) -> None:
+) -> dict[str, tuple[str, str]]:
+    """D416 for every file whose package changed; returns them: file -> (old, new package)."""
+    moves: dict[str, tuple[str, str]] = {}
     for name, info in old.items():
         after = new.get(name)
         if after is None or not info.get("target") or info.get("package") == after.get("package"):
             continue
-        site = Site(name, SourceSpan(file=name), SourceSpan(file=name), str(info.get("package", "")))
-        findings.add("D416", f"{name} moved from package {info.get('package')} to {after.get('package')}", site, path=name)
+        before_package, after_package = str(info.get("package", "")), str(after.get("package", ""))
+        moves[name] = (before_package, after_package)
+        site = Site(name, SourceSpan(file=name), SourceSpan(file=name), before_package)
+        findings.add("D416", f"{name} moved from package {before_package} to {after_package}", site, path=name)
+    return moves
+
+
+def _moved_types(
+    old: Mapping[str, ir.TypeDef], new: Mapping[str, ir.TypeDef], moves: dict[str, tuple[str, str]]
+) -> dict[str, str]:
+    """Old id -> new id of the messages and enums that moved with their file's package.
+
+    They are the same declarations under a new name: the move is reported once (D416),
+    not as every type removed and added again; what else changed in them still shows.
+    """
+    renamed: dict[str, str] = {}
+    for type_id, definition in old.items():
+        move = moves.get(definition.source_file) if isinstance(definition, ir.ObjectDef | ir.EnumDef) else None
+        if move is None:
+            continue
+        candidate = _repackaged(type_id.lstrip("."), *move)
+        if candidate is not None and f".{candidate}" in new and f".{candidate}" not in old:
+            renamed[type_id] = f".{candidate}"
+    return renamed
+
+
+def _repackaged(name: str, before: str, after: str) -> str | None:
+    """``name`` (a full name without the leading dot) moved from package ``before`` to ``after``."""
+    if before and not name.startswith(f"{before}."):
+        return None
+    rest = name[len(before) + 1:] if before else name
+    return f"{after}.{rest}" if after else rest
 
 
 def _reserved(number: int, ranges: Iterable[tuple[int, int]]) -> bool:
@@ -77,10 +111,25 @@ def _reserved(number: int, ranges: Iterable[tuple[int, int]]) -> bool:
 
 class _Comparer:
     def __init__(
-        self, old_files: dict[str, dict[str, object]], new_files: dict[str, dict[str, object]], findings: Findings
+        self,
+        old_files: dict[str, dict[str, object]],
+        new_files: dict[str, dict[str, object]],
+        findings: Findings,
+        renamed: dict[str, str],
+        moves: set[tuple[str, str]],
     ) -> None:
         self.old_files, self.new_files = old_files, new_files
         self.findings = findings
+        self.renamed = renamed
+        """Old type id -> new id, for types that moved with their file's package."""
+        self.moves = moves
+        """(old, new) package of every file that moved (D416)."""
+
+    def old_name(self, expr: ir.TypeExpr | None) -> str:
+        """The .proto spelling of an old type, under its new name when its package moved."""
+        if isinstance(expr, ir.Ref):
+            return _scalar(ir.Ref(target=self.renamed.get(expr.target, expr.target)))
+        return _rpc_type(expr)
 
     def package(self, definition: ir.ObjectDef | ir.EnumDef | None, files: dict[str, dict[str, object]]) -> str:
         if definition is None:
@@ -198,7 +247,7 @@ class _Comparer:
             self.findings.add("D701", f"{path} is deprecated", site, path=path)
 
     def _element(self, old: ir.TypeExpr, new: ir.TypeExpr, site: Site) -> None:
-        before, after = _scalar(old), _scalar(new)
+        before, after = self.old_name(old), _scalar(new)
         if before == after:
             return
         if any(before in group and after in group for group in _COMPATIBLE):
@@ -215,6 +264,7 @@ class _Comparer:
         self._reserved_removed(old, new, site)
         old_names = _names_by_number(old)
         new_names = _names_by_number(new)
+        deprecated = {m.name for m in old.members if m.deprecated}
         for number, names in old_names.items():
             after = new_names.get(number)
             label = "/".join(names)
@@ -224,6 +274,10 @@ class _Comparer:
                 else:
                     self.findings.add(
                         "D411", f"{site.subject}: value {label} = {number} was deleted without reserving it", site
+                    )
+                if not set(names) <= deprecated:
+                    self.findings.add(
+                        "D702", f"{site.subject}: value {label} was removed without being deprecated first", site
                     )
                 continue
             if not set(names) <= set(after):
@@ -240,11 +294,21 @@ class _Comparer:
 
     # ------------------------------------------------------------------ services
 
+    def service_name(self, name: str, new: dict[str, ir.Service]) -> str:
+        """The new name of an old service: the same, or moved with its file's package."""
+        if name in new:
+            return name
+        for before, after in self.moves:
+            candidate = _repackaged(name, before, after)
+            if candidate is not None and candidate in new:
+                return candidate
+        return name
+
     def services(self, old: tuple[ir.Service, ...], new: tuple[ir.Service, ...]) -> None:
         new_services = {s.name: s for s in new}
-        old_names = {s.name for s in old}
+        old_names = {self.service_name(s.name, new_services) for s in old}
         for service in old:
-            after = new_services.get(service.name)
+            after = new_services.get(self.service_name(service.name, new_services))
             span = service.operations[0].span if service.operations else None
             site = Site(service.name, span, None, service.package)
             if after is None:
@@ -265,9 +329,10 @@ class _Comparer:
                 self.findings.add("D104", f"service {service.name} was added", site, path=service.name)
 
     def rpcs(self, old: ir.Service, new: ir.Service) -> None:
-        new_rpcs = {op.id: op for op in new.operations}
+        # By method name: the service's full name may have moved with its package.
+        new_rpcs = {op.id[len(new.name) + 1:]: op for op in new.operations}
         for rpc in old.operations:
-            after = new_rpcs.get(rpc.id)
+            after = new_rpcs.get(rpc.id[len(old.name) + 1:])
             site = Site(rpc.id, rpc.span, after.span if after else None, new.package)
             if after is None:
                 self.findings.add("D101", f"rpc {rpc.id} was removed", site, path=rpc.id)
@@ -277,9 +342,9 @@ class _Comparer:
                     )
                 continue
             self.rpc(rpc, after, site)
-        old_ids = {op.id for op in old.operations}
+        old_ids = {op.id[len(old.name) + 1:] for op in old.operations}
         for rpc in new.operations:
-            if rpc.id not in old_ids:
+            if rpc.id[len(new.name) + 1:] not in old_ids:
                 self.findings.add("D102", f"rpc {rpc.id} was added", Site(rpc.id, None, rpc.span, new.package), path=rpc.id)
 
     def rpc(self, old: ir.Operation, new: ir.Operation, site: Site) -> None:
@@ -288,10 +353,10 @@ class _Comparer:
                 state = "now" if getattr(new, attr) else "no longer"
                 self.findings.add("D414", f"rpc {old.id}: {side} streaming {state}", site, path=old.id)
         for label, before, after in (
-            ("request", _rpc_type(old.body.type if old.body else None), _rpc_type(new.body.type if new.body else None)),
+            ("request", self.old_name(old.body.type if old.body else None), _rpc_type(new.body.type if new.body else None)),
             (
                 "response",
-                _rpc_type(old.responses[0].type if old.responses else None),
+                self.old_name(old.responses[0].type if old.responses else None),
                 _rpc_type(new.responses[0].type if new.responses else None),
             ),
         ):
