@@ -146,6 +146,10 @@ breaking changes, except for these deliberate differences:
   cardinality change (`D406`) rather than also a type change; a proto2 field made
   (not) required is `D419` where buf speaks of cardinality; a package change (`D416`,
   buf's `FILE_SAME_PACKAGE`) is not also every declaration of the file removed and added.
+- **A type that moved with its package is the same type**: a field in another file whose
+  message or enum type moved with `D416` (`acme.orders.v1.Order` to `acme.sales.v1.Order`)
+  is not reported again; buf, matching types by full name, also reports
+  `FIELD_WIRE_JSON_COMPATIBLE_TYPE` on every such field, though neither encoding changes.
 - **Not checked**: `FIELD_SAME_DEFAULT` (proto2 default values), `MESSAGE_SAME_JSON_FORMAT`
   and `ENUM_SAME_JSON_FORMAT` (editions' JSON format features).
 """
