@@ -9,7 +9,8 @@ What counts as API: every module but the emitted runtime (``_runtime/``) and the
 endpoint tables (``_endpoints/``); in it, public top-level classes and functions;
 in a class, public methods and ``__init__`` (parameters with kind and whether they
 are required), annotated fields (required when they have no value: pydantic models)
-and plain assignments (enum members).
+and plain assignments (enum members). In ``.pyi`` stubs a bare annotation is an
+attribute, never a required field.
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ def surface(files: Mapping[str, str]) -> dict[str, Member]:
             continue
         module = path.rsplit(".", 1)[0].replace("/", ".")
         tree = ast.parse(text)
+        stub = path.endswith(".pyi")
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and _public(node.name):
                 found[f"{module}:{node.name}"] = Member("class")
-                _class(node, f"{module}:{node.name}", found)
+                _class(node, f"{module}:{node.name}", found, stub=stub)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _public(node.name):
                 found[f"{module}:{node.name}"] = Member("function", _parameters(node.args))
     return found
@@ -58,20 +60,23 @@ def _public(name: str) -> bool:
     return not name.startswith("_")
 
 
-def _class(node: ast.ClassDef, prefix: str, found: dict[str, Member]) -> None:
+def _class(node: ast.ClassDef, prefix: str, found: dict[str, Member], *, stub: bool = False) -> None:
+    """``stub``: a .pyi file, where a bare annotation declares an attribute (protobuf
+    messages: their constructor, ``__init__``, says what is required)."""
     for item in node.body:
         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
             if _public(item.name) or item.name == "__init__":
                 found[f"{prefix}.{item.name}"] = Member("method", _parameters(item.args, skip_self=True))
         elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and _public(item.target.id):
-            found[f"{prefix}.{item.target.id}"] = Member("field", required=item.value is None and not _class_var(item))
+            required = item.value is None and not stub and not _class_var(item)
+            found[f"{prefix}.{item.target.id}"] = Member("field", required=required)
         elif isinstance(item, ast.Assign):
             for target in item.targets:
                 if isinstance(target, ast.Name) and _public(target.id) and target.id != "model_config":
                     found[f"{prefix}.{target.id}"] = Member("attribute")
         elif isinstance(item, ast.ClassDef) and _public(item.name):
             found[f"{prefix}.{item.name}"] = Member("class")
-            _class(item, f"{prefix}.{item.name}", found)
+            _class(item, f"{prefix}.{item.name}", found, stub=stub)
 
 
 def _class_var(item: ast.AnnAssign) -> bool:

@@ -159,8 +159,13 @@ def _declarations(compilation: Compilation) -> dict[str, bytes]:
     Equal bytes mean equal IR (type references in descriptors are already resolved
     full names; positions and comments live apart, in the file's source info).
     """
-    return {
-        name: item.SerializeToString(deterministic=True)
-        for file in compilation.files
-        for name, item in proto.top_level(file)
-    }
+    found = {}
+    for file in compilation.files:
+        # What a file says applies to all its declarations: proto2 vs proto3 decides
+        # field presence, editions decide features, so they are part of the key.
+        context = f"{file.syntax}\0{file.edition}\0{file.package}\0".encode()
+        for name, item in proto.top_level(file):
+            found[name] = context + item.SerializeToString(deterministic=True) + file.options.SerializeToString(
+                deterministic=True
+            )
+    return found
