@@ -167,7 +167,7 @@ _TABLE: tuple[Rule, ...] = (
     # -- security
     Rule("D601", "security-added", B, CHG, "openapi", "An operation now requires authentication it did not"),
     Rule("D602", "security-alternative-removed", B, REM, "openapi", "A way of authenticating is no longer accepted"),
-    Rule("D603", "security-relaxed", N, CHG, "openapi", "An operation accepts more ways of authenticating"),
+    Rule("D603", "security-relaxed", N, ADD, "openapi", "An operation accepts more ways of authenticating"),
     Rule("D604", "security-scheme-changed", B, CHG, "openapi", "A security scheme in use changed type, location or name"),
     # -- deprecation and versions
     Rule("D701", "deprecated", N, DEP, ALL, "Something was marked deprecated"),
