@@ -62,9 +62,10 @@ EXPLANATIONS: dict[str, Explanation] = {
         "that relied on receiving it never do. The generated message class disappears.",
     ),
     "D108": _x(
-        "A new message on an existing channel.",
-        "Existing messages are unchanged. On a channel the application sends on, consumers "
-        "may now see a message type they do not know: tolerant consumers skip it.",
+        "A new message on an existing channel the application receives on.",
+        "Existing messages are unchanged and the application accepts one kind more. On a "
+        "channel the application sends on, the same edit is D225: consumers would receive a "
+        "kind of message they do not know.",
     ),
     "D109": _x(
         "A named schema (OpenAPI/AsyncAPI `components/schemas`), or a protobuf message or "
@@ -206,9 +207,10 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Senders that use that alternative are rejected.",
     ),
     "D225": _x(
-        "A returned `oneOf`/`anyOf` gained an alternative.",
+        "A returned `oneOf`/`anyOf` gained an alternative, or a channel the application "
+        "sends on gained a message.",
         "Readers that dispatch over the alternatives they know (generated unions included) "
-        "fail on the new one.",
+        "fail on the new one; a generated consumer dead-letters a message it cannot decode.",
     ),
     "D226": _x(
         "An accepted `oneOf`/`anyOf` gained an alternative.",

@@ -133,7 +133,13 @@ def _compare_messages(
     for message in new.messages:
         if message.name not in old_names:
             subject = f"channel {new.id} > message {message.name}"
-            findings.add("D108", f"{subject} was added", Site(subject, None, message.span))
+            site = Site(subject, None, message.span)
+            if Direction.RESPONSE in directions.get((new.id, message.name), Direction.NONE):
+                # Sent to consumers built for the old set of messages: one that does not
+                # know the new kind rejects it (a generated consumer dead-letters it).
+                findings.add("D225", f"{subject} was added to what the application sends", site)
+            else:
+                findings.add("D108", f"{subject} was added", site)
 
 
 def _compare_operations(old: ir.Api, new: ir.Api, matched: dict[str, str], findings: Findings) -> None:
