@@ -156,8 +156,10 @@ EXPLANATIONS: dict[str, Explanation] = {
     ),
     "D215": _x(
         "A returned enum gained a value.",
-        "Readers with an exhaustive enum (including generated `Enum` classes) may fail on a "
-        "value they do not know; tolerant readers are fine. A warning.",
+        "Readers with an exhaustive enum fail on a value they do not know, and generated "
+        "clients are such readers: wiregen's models (pydantic enums) reject the response, as "
+        "do most generated clients. Breaking, like a new `oneOf` alternative (D225). An API "
+        "whose contract says enums are open can filter this code.",
     ),
     "D216": _x(
         "An accepted value admits fewer values: a new or tighter `minimum`/`maximum` "

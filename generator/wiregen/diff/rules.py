@@ -90,7 +90,7 @@ _TABLE: tuple[Rule, ...] = (
     Rule("D212", "request-enum-value-removed", B, REM, SCHEMA, "An enum value the API accepted is gone"),
     Rule("D213", "response-enum-value-removed", W, REM, SCHEMA, "An enum value the API returned is gone"),
     Rule("D214", "request-enum-value-added", N, ADD, SCHEMA, "The API accepts a new enum value"),
-    Rule("D215", "response-enum-value-added", W, ADD, SCHEMA, "The API may return a new enum value"),
+    Rule("D215", "response-enum-value-added", B, ADD, SCHEMA, "The API may return a new enum value"),
     Rule("D216", "request-narrowed", B, CHG, SCHEMA, "The API accepts fewer values (tighter limit, new pattern or format, narrower type)"),
     Rule("D217", "request-widened", N, CHG, SCHEMA, "The API accepts more values"),
     Rule("D218", "response-widened", B, CHG, SCHEMA, "The API may return values it did not before"),
