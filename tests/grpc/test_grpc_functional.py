@@ -196,6 +196,56 @@ def test_the_breaker_opens_against_a_dead_server(acme: ModuleType, orders: Modul
             assert client.place_order(orders.PlaceOrderRequest(request_id="dead")).id == "cached"
 
 
+def test_fallbacks_answer_every_kind_of_call_sync_and_async(acme: ModuleType, orders: ModuleType) -> None:
+    target = f"127.0.0.1:{free_port()}"  # nothing listens there: every call fails UNAVAILABLE
+    cached = orders.Order(id="cached")
+    summary = orders.OrderSummary(line_count=7)
+    events = [orders.OrderEvent(order_id="cached", state=orders.Order.PAID)]
+    replies = [orders.ChatMessage(text="offline")]
+    seen: list[Any] = []
+    fallbacks = {
+        "place_order": lambda error: cached,
+        "upload_line_items": lambda error: summary,
+        "watch_order": lambda error: iter(events),
+        "chat": lambda error: replies,
+    }
+    settings: dict[str, Any] = {"retry": None, "timeout": 5, "on_event": seen.append}
+    request = orders.PlaceOrderRequest(request_id="r")
+    with orders.OrderServiceClient(target, fallbacks=fallbacks, **settings) as client:
+        assert client.place_order(request) is cached
+        assert client.upload_line_items(iter([orders.LineItem()])) is summary
+        assert list(client.watch_order(orders.WatchOrderRequest(order_id="o"))) == events
+        assert list(client.chat([orders.ChatMessage(text="hi")])) == replies
+    used = [type(e).__name__ for e in seen if type(e).__name__ == "FallbackUsed"]
+    assert len(used) == 4  # each announced
+    with orders.OrderServiceClient(target, fallbacks={"chat": lambda error: replies}, **settings) as client:
+        with pytest.raises(grpc.RpcError) as caught:  # no fallback of its own: the error goes on
+            list(client.watch_order(orders.WatchOrderRequest(order_id="o")))
+        assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+
+    async def replies_later(error: BaseException) -> AsyncIterator[Any]:
+        for reply in replies:
+            yield reply
+
+    async def scenario() -> None:
+        async def items() -> AsyncIterator[Any]:
+            yield orders.LineItem()
+
+        async with orders.AsyncOrderServiceClient(target, fallbacks={**fallbacks, "chat": replies_later}, **settings) as client:
+            assert await client.place_order(request) is cached
+            assert await client.upload_line_items(items()) is summary
+            assert [e async for e in client.watch_order(orders.WatchOrderRequest(order_id="o"))] == events
+            assert [r async for r in client.chat([orders.ChatMessage(text="hi")])] == replies
+        async with orders.AsyncOrderServiceClient(target, **settings) as client:
+            with pytest.raises(grpc.RpcError) as caught:
+                await client.place_order(request)
+            assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+            with pytest.raises(grpc.RpcError):
+                [e async for e in client.watch_order(orders.WatchOrderRequest(order_id="o"))]
+
+    asyncio.run(scenario())
+
+
 def test_cancelling_a_call_cancels_it_on_the_server(orders: ModuleType, servicer: Any) -> None:
     servicer.delay = 5.0
 

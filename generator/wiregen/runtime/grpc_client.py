@@ -76,6 +76,10 @@ BREAKER_FAILURES: Final = frozenset(
     }
 )
 
+# What a method's fallback answers for: the call failed (after its retries), the circuit
+# is open, the bulkhead is full, or the deadline is spent.
+_FALLBACK_ERRORS = (grpc.RpcError, BulkheadFullError, CircuitOpenError, DeadlineExceededError)
+
 Metadata = Sequence[tuple[str, str | bytes]]
 _Req = TypeVar("_Req", bound=Message)
 _Resp = TypeVar("_Resp", bound=Message)
@@ -430,12 +434,14 @@ class _ClientCore(Generic[_C]):
         merged = self._metadata + tuple(metadata or ())
         return merged or None
 
-    def _fallback(self, method: Method[Any, Any], error: BaseException) -> Callable[[BaseException], Any] | None:
+    def _fallback(self, method: Method[Any, Any], error: BaseException) -> Callable[[BaseException], Any]:
+        """The method's fallback for ``error``, announced; without one, ``error`` goes on."""
         fallback = self._fallbacks.get(method.name)
-        if fallback is not None:
-            from .event_types import FallbackUsed
+        if fallback is None:
+            raise error
+        from .event_types import FallbackUsed
 
-            self._shared.emit(FallbackUsed(method.path, error))
+        self._shared.emit(FallbackUsed(method.path, error))
         return fallback
 
     def _remember(self, info: CallInfo) -> None:
@@ -533,11 +539,8 @@ class SyncClient(_ClientCore[grpc.Channel]):
         except StopIteration as stop:
             result: _Resp = stop.value
             return result
-        except (grpc.RpcError, BulkheadFullError, CircuitOpenError, DeadlineExceededError) as error:
-            fallback = self._fallback(method, error)
-            if fallback is None:
-                raise
-            value: _Resp = fallback(error)
+        except _FALLBACK_ERRORS as error:
+            value: _Resp = self._fallback(method, error)(error)
             return value
         finally:
             loop.close()
@@ -614,11 +617,8 @@ class SyncClient(_ClientCore[grpc.Channel]):
                 loop.send(_Done(None))
         except StopIteration:
             return
-        except (grpc.RpcError, BulkheadFullError, CircuitOpenError, DeadlineExceededError) as error:
-            fallback = self._fallback(method, error)
-            if fallback is None:
-                raise
-            yield from fallback(error)
+        except _FALLBACK_ERRORS as error:
+            yield from self._fallback(method, error)(error)
         finally:
             loop.close()
 
@@ -711,11 +711,8 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
         except StopIteration as stop:
             result: _Resp = stop.value
             return result
-        except (grpc.RpcError, BulkheadFullError, CircuitOpenError, DeadlineExceededError) as error:
-            fallback = self._fallback(method, error)
-            if fallback is None:
-                raise
-            value: _Resp = fallback(error)
+        except _FALLBACK_ERRORS as error:
+            value: _Resp = self._fallback(method, error)(error)
             return value
         finally:
             loop.close()
@@ -779,11 +776,8 @@ class AsyncClient(_ClientCore[grpc.aio.Channel]):
                 loop.send(_Done(None))
         except StopIteration:
             return
-        except (grpc.RpcError, BulkheadFullError, CircuitOpenError, DeadlineExceededError) as error:
-            fallback = self._fallback(method, error)
-            if fallback is None:
-                raise
-            async for item in _aiter(fallback(error)):
+        except _FALLBACK_ERRORS as error:
+            async for item in _aiter(self._fallback(method, error)(error)):
                 yield item
         finally:
             loop.close()
