@@ -152,7 +152,7 @@ _PROTO_TARGETS = frozenset({Target.GRPC, Target.IR})
 
 def _generate_proto(request: GenerateRequest) -> GenerateResult:
     """``.proto`` files: protoc (in-process) -> IR -> the ``grpc`` (and ``ir``) target."""
-    from wiregen.frontends import proto
+    from wiregen.frontends import proto, protoc
 
     specs = (request.spec, *(s for s in request.specs if s != request.spec))
     targets = request.targets
@@ -174,22 +174,35 @@ def _generate_proto(request: GenerateRequest) -> GenerateResult:
     if missing:
         found = tuple(error("WG402", "file not found", SourceSpan(file=str(s))) for s in missing)
         return GenerateResult(files={}, diagnostics=found, inputs=specs)
-    result = proto.build(specs, request.includes, display_base=Path.cwd())
-    files: dict[str, str] = {}
-    if result.api is not None and not has_errors(result.diagnostics) and targets:
-        from wiregen.render.package import render_package
+    # For a large API, protoc's Python generator runs in a child process meanwhile.
+    job = protoc.PythonJob.start(specs, request.includes, display_base=Path.cwd()) if Target.GRPC in targets else None
+    try:
+        result = proto.build(specs, request.includes, display_base=Path.cwd(), python=job is None)
+        diagnostics = list(result.diagnostics)
+        files: dict[str, str] = {}
+        if result.api is not None and not has_errors(diagnostics) and targets:
+            from wiregen.render.grpc import proto_files
+            from wiregen.render.package import render_package
 
-        files = render_package(
-            result.api,
-            package=request.package,
-            targets=[t.value for t in targets],
-            spec_display=request.spec_display or result.api.span.file,
-            template_dirs=_template_dirs(request.options),
-            python_sources=result.python,
-        )
+            python: Mapping[str, str] = result.python
+            if job is not None:
+                python = protoc.PendingModules(job, [f.name for f in proto_files(result.api)])
+            files = render_package(
+                result.api,
+                package=request.package,
+                targets=[t.value for t in targets],
+                spec_display=request.spec_display or result.api.span.file,
+                template_dirs=_template_dirs(request.options),
+                python_sources=python,
+            )
+            if isinstance(python, protoc.PendingModules):
+                diagnostics.extend(python.diagnostics())
+    finally:
+        if job is not None:
+            job.cancel()
     return GenerateResult(
-        files={} if has_errors(result.diagnostics) else files,
-        diagnostics=result.diagnostics,
+        files={} if has_errors(diagnostics) else files,
+        diagnostics=tuple(diagnostics),
         inputs=result.inputs,
     )
 

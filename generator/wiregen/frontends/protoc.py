@@ -14,9 +14,12 @@ import importlib
 import importlib.util
 import os
 import re
+import shutil
+import subprocess
+import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,7 +216,149 @@ def _python_modules(
         if code != 0:
             diagnostics.append(_error(SEMANTIC, f"protoc's Python generator failed: {messages.strip()}", None))
             return {}
-    return {name: (out / (name[: -len(".proto")].replace("-", "_") + "_pb2.py")).read_text(encoding="utf-8") for name in wanted}
+    return {name: _module_path(out, name).read_text(encoding="utf-8") for name in wanted}
+
+
+def _module_path(out: Path, name: str) -> Path:
+    """Where protoc's Python generator writes the module of ``name`` below ``out``."""
+    return out / (name[: -len(".proto")].replace("-", "_") + "_pb2.py")
+
+
+# ---------------------------------------------------------------- in parallel
+
+# Below this much .proto source, a second process costs more than it saves.
+_PARALLEL_SOURCE_BYTES = 512_000
+# The child: protoc's Python generator, nothing else (no site, no environment).
+_CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from grpc_tools import protoc; sys.exit(protoc.main(['protoc', *sys.argv[2:]]))"
+
+
+class PythonJob:
+    """protoc's Python generator for the given files, running in a child process.
+
+    For a large API, generating the ``_pb2.py`` modules takes about as long as making
+    the descriptors; started first, the child works while this process makes the
+    descriptors, the IR and the rest of the output, and :meth:`modules` collects what
+    it wrote. The child parses the files again (the price of not waiting for the
+    descriptors); it writes exactly what the single run of :func:`compile_protos`
+    would, from the same sources. Imported files outside the targets are generated
+    here afterwards, as there.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes], tmp: Path, names: list[str], includes_args: list[str], display: _Display) -> None:
+        self._process = process
+        self._tmp = tmp
+        self._names = names
+        self._includes_args = includes_args
+        self._display = display
+
+    @classmethod
+    def start(cls, specs: Sequence[Path], includes: Sequence[Path], *, display_base: Path) -> PythonJob | None:
+        """The job, or None where a second process does not pay (small input, one core)."""
+        if not _worth_a_process(specs):
+            return None
+        roots = _roots(specs, includes)
+        found = [import_name(spec, roots) for spec in specs]
+        if any(f is None for f in found):
+            return None  # compile_protos reports it
+        names = list(dict.fromkeys(f[0] for f in found if f is not None))
+        includes_args = [f"-I{root}" for root in roots]
+        grpc_tools = importlib.util.find_spec("grpc_tools")
+        if grpc_tools is None or grpc_tools.origin is None or not sys.executable:
+            return None
+        tmp = Path(tempfile.mkdtemp(prefix="wiregen-protoc-"))
+        (tmp / "py").mkdir()
+        command = [sys.executable, "-S", "-E", "-c", _CHILD, str(Path(grpc_tools.origin).parent.parent)]
+        try:
+            with (tmp / "stderr").open("wb") as errors:
+                process = subprocess.Popen(
+                    [*command, *includes_args, f"--python_out={tmp / 'py'}", *names],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
+                )
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return None
+        return cls(process, tmp, names, includes_args, _Display(roots, display_base))
+
+    def modules(self, closure: Sequence[str]) -> tuple[dict[str, str], list[Diagnostic]]:
+        """protoc's module of every file of ``closure`` not provided by the runtime.
+
+        Waits for the child. File names protoc would copy into code unescaped are
+        refused (as in :func:`compile_protos`); should the child have failed, its work
+        is done here. On error, the texts are empty (and the diagnostics say why).
+        """
+        wanted = [name for name in closure if name not in RUNTIME_PROVIDED]
+        diagnostics = [_unusable_name(name, self._display) for name in closure if not _PYTHON_SAFE_NAME.fullmatch(name)]
+        try:
+            if diagnostics:
+                return dict.fromkeys(wanted, ""), diagnostics
+            out = self._tmp / "py"
+            code = self._process.wait()
+            missing = [name for name in wanted if name not in self._names]
+            if code != 0:  # not seen in practice: protoc failed in the child only
+                missing = wanted
+            if missing:
+                code, messages = _run([*self._includes_args, f"--python_out={out}", *missing])
+                if code != 0:
+                    diagnostics.append(_error(SEMANTIC, f"protoc's Python generator failed: {messages.strip()}", None))
+                    return dict.fromkeys(wanted, ""), diagnostics
+            return {name: _module_path(out, name).read_text(encoding="utf-8") for name in wanted}, diagnostics
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the child (if it still runs) and remove what it wrote."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+class PendingModules(Mapping[str, str]):
+    """The modules of a :class:`PythonJob`, collected when first read (so whatever the
+    caller does before that overlaps the child's work)."""
+
+    def __init__(self, job: PythonJob, closure: Sequence[str]) -> None:
+        self._job = job
+        self._closure = tuple(closure)
+        self._collected: tuple[dict[str, str], list[Diagnostic]] | None = None
+
+    def _modules(self) -> dict[str, str]:
+        if self._collected is None:
+            self._collected = self._job.modules(self._closure)
+        return self._collected[0]
+
+    def __getitem__(self, name: str) -> str:
+        return self._modules()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules())
+
+    def __len__(self) -> int:
+        return len(self._modules())
+
+    def __bool__(self) -> bool:
+        # Truth-testing must not wait for the child (``python_sources or {}`` does it
+        # before any module is needed); an empty result reads the same either way.
+        return True
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """What went wrong making the modules (collecting them first if need be)."""
+        self._modules()
+        assert self._collected is not None
+        return self._collected[1]
+
+
+def _worth_a_process(specs: Sequence[Path]) -> bool:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2:
+        return False
+    size = 0
+    for spec in specs:
+        try:
+            size += spec.stat().st_size
+        except OSError:
+            return False
+    return size >= _PARALLEL_SOURCE_BYTES
 
 
 def _run(args: list[str]) -> tuple[int, str]:

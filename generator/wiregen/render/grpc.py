@@ -544,12 +544,14 @@ def render_grpc(
         if isinstance(definition, ir.ObjectDef | ir.EnumDef):
             by_file[definition.source_file].append(definition)
 
+    pb2: dict[str, ProtoFile] = {}
     for proto in files_list:
         if proto.runtime_provided:
             continue
         parts = (PB, *pb2_parts(proto.name))
         packages.update(parts[:i] for i in range(1, len(parts)))
-        out[f"{root}/{'/'.join(parts)}.py"] = pb2_module(python_sources[proto.name], proto, files, package, head)
+        pb2[f"{root}/{'/'.join(parts)}.py"] = proto
+        out[f"{root}/{'/'.join(parts)}.py"] = ""  # protoc's module, laid out last (below)
         stub = _StubBuilder(proto, files, definitions, package).build(by_file.get(proto.name, []))
         out[f"{root}/{'/'.join(parts)}.pyi"] = render(search_path, "grpc/stub.pyi.j2", header=head, stub=stub)
 
@@ -595,6 +597,9 @@ def render_grpc(
     out[f"{root}/py.typed"] = ""
     out[f"{root}/service_config.json"] = service_config(api)
     out.update({f"{root}/_runtime/{rel}": text for rel, text in runtime_files.items()})
+    # Last: protoc's modules may still be in the making (frontends.protoc.PythonJob).
+    for path, proto in pb2.items():
+        out[path] = pb2_module(python_sources[proto.name], proto, files, package, head)
     return out
 
 
