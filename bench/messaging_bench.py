@@ -6,9 +6,13 @@ Both apps do the same thing on the same broker: publish ``LightMeasuredPayload``
 typed handler that acknowledges only after it returned (FastStream:
 ``AckPolicy.NACK_ON_ERROR``; the generated app: its at-least-once runtime). RabbitMQ:
 the same topic exchange, the same quorum queue (delivery limit, dead-letter exchange:
-what the generated app declares), the same prefetch (32), publisher confirms on both.
-NATS: the same JetStream stream (interest retention) and a durable push consumer with
-explicit acks and 64 messages in flight on both.
+what the generated app declares), the same prefetch (32), persistent messages and
+publisher confirms on both. NATS: the same JetStream stream (limits retention, 7 days,
+as the generated app declares it), JetStream publishing that waits for the PubAck on
+both (FastStream: ``publish(..., stream=...)``), and a durable push consumer with
+explicit acks, ``DeliverPolicy.ALL`` and 64 messages in flight on both. Each NATS run
+starts and ends by purging the channel stream (its whole content: do not run this
+next to the test suite, whose consumers share the stream).
 
 Each round runs each app in a fresh process (order alternating between rounds):
 
@@ -141,6 +145,8 @@ async def generated_worker(broker: str, args: argparse.Namespace) -> dict[str, f
     async def publish(index: int) -> None:
         await app.publish_light_measurement(_payload(models, index), streetlight_id=lamp)
 
+    if broker == "nats":
+        await _purge_nats()  # a new group starts with what the stream keeps: start empty
     async with app:
         try:
             return await measure(publish, rec, args)
@@ -151,6 +157,7 @@ async def generated_worker(broker: str, args: argparse.Namespace) -> dict[str, f
 async def _cleanup_generated(app: Any, broker: str, prefix: str) -> None:
     if broker == "nats":
         await app.transport.forget()
+        await _purge_nats()
         return
     import aio_pika
 
@@ -224,11 +231,12 @@ async def faststream_worker(broker: str, args: argparse.Namespace) -> dict[str, 
 
     nats_broker = NatsBroker(URLS[broker], logger=None)
     subject = ROUTING.format("*")
-    # the stream the generated app uses (JetStream refuses two streams on one subject)
-    stream = JStream(name=_generated_stream_name(subject), subjects=[subject], retention=RetentionPolicy.INTEREST)
+    # the stream the generated app declares (JetStream refuses two streams on one subject)
+    stream_name = await _purge_nats()
+    stream = JStream(name=stream_name, subjects=[subject], retention=RetentionPolicy.LIMITS, max_age=7 * 86_400, declare=False)
 
     @nats_broker.subscriber(
-        subject, stream=stream, durable=name, deliver_policy=DeliverPolicy.NEW,
+        subject, stream=stream, durable=name, deliver_policy=DeliverPolicy.ALL,
         config=ConsumerConfig(max_ack_pending=64, ack_wait=30), ack_policy=AckPolicy.NACK_ON_ERROR,
     )
     async def on_measured_nats(body: models.LightMeasuredPayload) -> None:
@@ -236,8 +244,8 @@ async def faststream_worker(broker: str, args: argparse.Namespace) -> dict[str, 
 
     async def publish_nats(index: int) -> None:
         message_id = uuid.uuid4().hex
-        await nats_broker.publish(
-            _payload(models, index), ROUTING.format(lamp),
+        await nats_broker.publish(  # stream=: JetStream publish, waits for the PubAck
+            _payload(models, index), ROUTING.format(lamp), stream=stream.name, timeout=10.0,
             headers={**headers, "traceparent": _traceparent()}, correlation_id=message_id,
         )
 
@@ -254,12 +262,27 @@ async def faststream_worker(broker: str, args: argparse.Namespace) -> dict[str, 
                 await nc.jetstream().delete_consumer(stream.name, name)
             finally:
                 await nc.close()
+            await _purge_nats()
 
 
-def _generated_stream_name(subject: str) -> str:
-    import hashlib
+async def _purge_nats() -> str:
+    """Create the channel stream as the generated app declares it (if missing) and empty it."""
+    import nats
+    from streetlights._runtime.messaging_nats import NatsTransport, subject_pattern
 
-    return "WGI_" + hashlib.sha256(subject.encode()).hexdigest()[:20].upper()
+    config = NatsTransport(URLS["nats"]).stream_config(subject_pattern(CHANNEL))
+    nc = await nats.connect(URLS["nats"])
+    try:
+        js = nc.jetstream()
+        try:
+            await js.stream_info(config.name)
+        except nats.js.errors.NotFoundError:
+            await js.add_stream(config)
+        await js.purge_stream(config.name)
+    finally:
+        await nc.close()
+    assert config.name is not None
+    return config.name
 
 
 def _traceparent() -> str:

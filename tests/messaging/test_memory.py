@@ -226,3 +226,56 @@ def test_missing_broker_skips_locally_and_fails_under_ci(monkeypatch: pytest.Mon
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         require_broker("Nothing", port)
+
+
+def test_send_hands_its_timeout_to_the_transport_and_publish_errors_surface(
+    streetlights: ModuleType, orders: ModuleType
+) -> None:
+    """A send waits for the broker's confirmation for ``timeout`` (default
+    ``publish_timeout``); a request gives the confirmation at most its own deadline; a
+    PublishError reaches the caller as it is, also from a request (not a RequestTimeout)."""
+    import importlib
+
+    memory = importlib.import_module("wg_streetlights._runtime.messaging_memory")
+    runtime = importlib.import_module("wg_streetlights._runtime.messaging_app")
+    orders_memory = importlib.import_module("wg_orders._runtime.messaging_memory")
+    orders_runtime = importlib.import_module("wg_orders._runtime.messaging_app")
+
+    def recording(base: type) -> Any:
+        class Recording(base):  # type: ignore[misc, valid-type]
+            def __init__(self) -> None:
+                super().__init__()
+                self.timeouts: list[float | None] = []
+                self.fail: Exception | None = None
+
+            async def publish(self, address: str, body: bytes, headers: Any, *, timeout: float | None = None) -> None:
+                self.timeouts.append(timeout)
+                if self.fail is not None:
+                    raise self.fail
+                await super().publish(address, body, headers, timeout=timeout)
+
+        return Recording()
+
+    lights = recording(memory.MemoryTransport)
+    app = streetlights.app.App(lights, runtime.Settings(publish_timeout=4.0, **FAST))
+    shop = recording(orders_memory.MemoryTransport)
+    orders_app = orders.app.App(shop, orders_runtime.Settings(publish_timeout=4.0, request_timeout=2.0, **FAST))
+    command = streetlights.models.TurnOnOffPayload(command="on")
+
+    async def main() -> tuple[BaseException, BaseException]:
+        async with app, orders_app:
+            await app.turn_on(command, streetlight_id="a")
+            await app.turn_on(command, streetlight_id="a", timeout=0.25)
+            lights.fail = streetlights.app.PublishError("nowhere to go", address="x")
+            with pytest.raises(streetlights.app.PublishError) as plain:
+                await app.turn_on(command, streetlight_id="a")
+            shop.fail = orders.app.PublishTimeout("no confirmation", address="y")
+            with pytest.raises(orders.app.PublishTimeout) as request:
+                await orders_app.place_order(orders.models.Order(sku="tea", quantity=1), region="eu")
+            return plain.value, request.value
+
+    plain, request = run(main())
+    assert lights.timeouts == [4.0, 0.25, 4.0]
+    assert shop.timeouts == [2.0]  # min(request_timeout, publish_timeout)
+    assert str(plain) == "nowhere to go" and plain.address == "x"
+    assert not isinstance(request, orders.app.RequestTimeout)

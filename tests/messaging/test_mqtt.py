@@ -219,3 +219,35 @@ def test_consumer_killed_before_ack_gets_the_message_redelivered(
         if first.poll() is None:
             first.kill()
     assert log.read_text().splitlines() == ["crash-1", "crash-1"]
+
+
+# ------------------------------------------------------------- acknowledged publishing
+
+TURN_ON = "smartylighting/streetlights/1/0/action/{}/turn/on"
+
+
+def test_send_nobody_subscribed_to_raises_and_goes_through_once_someone_is(streetlights: ModuleType) -> None:
+    """The broker's PUBACK says "No matching subscribers" (0x10) when it dropped the
+    message: the publisher raises instead of losing it quietly (aiomqtt ignores the
+    reason code)."""
+    models = streetlights.models
+    lamp = uuid.uuid4().hex
+    command = models.TurnOnOffPayload(command="on")
+    app = streetlights.app.create_app(URL, **FAST)  # sends only
+
+    async def main() -> tuple[BaseException, list[Any]]:
+        seen: list[Any] = []
+        async with app:
+            with pytest.raises(streetlights.app.PublishError) as nobody:
+                await app.turn_on(command, streetlight_id=lamp)
+            async with plain() as client:
+                await client.subscribe(TURN_ON.format(lamp), qos=1)
+                reader = asyncio.create_task(collect(client, seen))
+                await app.turn_on(command, streetlight_id=lamp)  # a subscriber now: acknowledged
+                await wait_for(lambda: bool(seen))
+                reader.cancel()
+        return nobody.value, seen
+
+    nobody, seen = run(main())
+    assert "No matching subscribers" in str(nobody) and nobody.address == TURN_ON.format(lamp)
+    assert [json.loads(m.payload) for m in seen] == [{"command": "on"}]

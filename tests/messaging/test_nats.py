@@ -142,10 +142,10 @@ def test_plain_publisher_duplicates_poison_and_retries(streetlights: ModuleType,
         try:
             async with app:
                 for _ in range(3):
-                    await nc.publish(subject, b'{"lumens": 3}', headers={"message-id": "dup-1"})
-                await nc.publish(subject, b'{"lumens": 4}', headers={"message-id": "dup-2"})
-                await nc.publish(subject, b"{broken", headers={"message-id": "poison"})
-                await nc.publish(subject, b'{"lumens": 99}', headers={"message-id": "failing"})
+                    await nc.publish(subject, b'{"lumens": 3}', headers={"message-id": f"dup-1-{lamp}"})
+                await nc.publish(subject, b'{"lumens": 4}', headers={"message-id": f"dup-2-{lamp}"})
+                await nc.publish(subject, b"{broken", headers={"message-id": f"poison-{lamp}"})
+                await nc.publish(subject, b'{"lumens": 99}', headers={"message-id": f"failing-{lamp}"})
                 await nc.flush()
                 await wait_for(lambda: got.count(99) == 3)
                 dead = await dead_letters(MEASURED.format(lamp).replace("/", ".") + ".dlq", 2)
@@ -156,7 +156,7 @@ def test_plain_publisher_duplicates_poison_and_retries(streetlights: ModuleType,
 
     dead = run(main())
     assert sorted(n for n in got if n != 99) == [3, 4]
-    by_id = {m.headers["message-id"]: m for m in dead}
+    by_id = {m.headers["message-id"].removesuffix(f"-{lamp}"): m for m in dead}  # ids unique per run: the stream keeps old runs' messages
     assert by_id["poison"].headers["wiregen-attempts"] == "1"
     assert by_id["poison"].headers["wiregen-error"].startswith("DecodeError")
     assert by_id["poison"].data == b"{broken"
@@ -234,7 +234,7 @@ def test_consumer_killed_before_ack_gets_the_message_redelivered(
 
     async def send() -> None:
         nc = await nats.connect(URL)
-        await nc.publish(MEASURED.format(lamp).replace("/", "."), b'{"lumens": 1}', headers={"message-id": "crash-1"})
+        await nc.publish(MEASURED.format(lamp).replace("/", "."), b'{"lumens": 1}', headers={"message-id": f"crash-1-{lamp}"})
         await nc.flush()
         await nc.close()
 
@@ -255,13 +255,15 @@ def test_consumer_killed_before_ack_gets_the_message_redelivered(
         if first.poll() is None:
             first.kill()
         run(drop_consumers(streetlights.app.create_app(URL, group_prefix=prefix)))
-    assert log.read_text().splitlines() == ["crash-1", "crash-1"]
+    assert log.read_text().splitlines() == [f"crash-1-{lamp}"] * 2
 
 
 # ------------------------------------------------- the broker's own delivery limit
 
 
 def test_consumer_config_carries_max_deliver_and_backoff() -> None:
+    from nats.js import api
+
     from wiregen.runtime import messaging_app, messaging_nats
 
     transport = messaging_nats.NatsTransport(URL + "?ack_wait=30")
@@ -270,6 +272,11 @@ def test_consumer_config_carries_max_deliver_and_backoff() -> None:
     assert config.max_deliver == 5
     assert config.backoff == [30.5, 31.0, 32.0, 34.0]  # ack_wait + DESIGN §6 caps, one per redelivery
     assert config.ack_wait == 30.5
+    assert config.deliver_policy == api.DeliverPolicy.ALL  # a new group gets what was sent before it existed
+    stream = transport.stream_config("a.*.b")
+    assert stream.retention == api.RetentionPolicy.LIMITS and stream.max_age == 7 * 86_400
+    assert messaging_nats.NatsTransport(URL + "?max_age=0").stream_config("a.*.b").max_age is None
+    assert transport.stream_config("a.*.b.dlq", dead_letters=True).max_age is None
     assert messaging_nats.address_of("a.7.b", "a/{id}/b") == "a/7/b"
     assert messaging_nats.address_of("other", "a/{id}/b") == "other"
 
@@ -364,3 +371,150 @@ def test_existing_consumer_gets_the_limits(streetlights: ModuleType, prefix: str
     config = run(main())
     assert config.max_deliver == 5
     assert config.backoff == [30.01, 30.02, 30.04, 30.05]  # FAST: base 0.01 s, cap 0.05 s
+
+
+# ------------------------------------------------------------- durable publishing
+
+
+async def purge(subject: str) -> None:
+    """Remove one test's messages from the shared channel stream (limits retention keeps
+    them). One by one: NATS 2.9's filtered purge resets the redelivery state of every
+    consumer of the stream, which would break the other tests running meanwhile."""
+    import nats
+
+    nc = await nats.connect(URL)
+    try:
+        js = nc.jetstream()
+        stream = await js.find_stream_name_by_subject(subject)
+        for _ in range(1000):
+            try:
+                last = await js.get_last_msg(stream, subject)
+            except nats.js.errors.NotFoundError:
+                return
+            await js.delete_msg(stream, last.seq)
+    finally:
+        await nc.close()
+
+
+def test_send_before_any_consumer_reaches_every_group_started_later(streetlights: ModuleType, prefix: str) -> None:
+    """A publisher that starts first: the message waits in the stream (limits retention)
+    and each consumer group created afterwards gets it. With interest retention JetStream
+    acknowledged and discarded it; with a core publish and no stream it vanished."""
+    models = streetlights.models
+    lamp = uuid.uuid4().hex
+    subject = MEASURED.format(lamp).replace("/", ".")
+    got: dict[str, list[int]] = {"a": [], "b": []}
+
+    def consumer(group: str) -> Any:
+        app = streetlights.app.create_app(URL, group_prefix=f"{prefix}-{group}", **FAST)
+
+        @app.receive_light_measurement
+        async def on_measured(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+            if streetlight_id == lamp:
+                got[group].append(payload.lumens)
+
+        return app
+
+    async def main() -> None:
+        publisher = streetlights.app.create_app(URL, group_prefix=f"{prefix}-pub", **FAST)  # no handlers
+        async with publisher:
+            await publisher.publish_light_measurement(models.LightMeasuredPayload(lumens=21), streetlight_id=lamp)
+        first, second = consumer("a"), consumer("b")
+        try:
+            async with first, second:
+                try:
+                    await wait_for(lambda: got["a"] == [21] and got["b"] == [21])
+                    await asyncio.sleep(0.3)  # and only once each
+                finally:
+                    await first.transport.forget()
+                    await second.transport.forget()
+        finally:
+            await purge(subject)
+
+    run(main())
+    assert got == {"a": [21], "b": [21]}
+
+
+def test_send_refused_or_unstored_raises_publish_error(streetlights: ModuleType, prefix: str) -> None:
+    """The publisher learns when JetStream did not store the message: a refusal in the
+    PubAck, no stream for the subject, no PubAck in time."""
+    import nats
+
+    models = streetlights.models
+    PublishError, PublishTimeout = streetlights.app.PublishError, streetlights.app.PublishTimeout
+    lamp = uuid.uuid4().hex
+    private = f"wgtest.{lamp}"
+
+    async def main() -> list[BaseException]:
+        errors: list[BaseException] = []
+        nc = await nats.connect(URL)
+        js = nc.jetstream()
+        app = streetlights.app.create_app(URL, group_prefix=prefix, **FAST)
+        try:
+            async with app:
+                # JetStream checks the expected stream and refuses: the error is in the PubAck
+                with pytest.raises(PublishError) as refused:
+                    await app.publish_light_measurement(
+                        models.LightMeasuredPayload(lumens=1), streetlight_id=lamp,
+                        headers={"Nats-Expected-Stream": "WG_NOT_THIS_ONE"},
+                    )
+                errors.append(refused.value)
+                # no stream covers the subject (a plain transport call names no channel)
+                with pytest.raises(PublishError) as no_stream:
+                    await app.transport.publish(f"wgtest/{lamp}/nowhere", b"{}", {})
+                errors.append(no_stream.value)
+                # a stream that never answers (no_ack): no PubAck within the timeout
+                await js.add_stream(name=f"WGTEST_{lamp}", subjects=[f"{private}.noack"], no_ack=True)
+                with pytest.raises(PublishTimeout) as silent:
+                    await app.transport.publish(f"{private}.noack", b"{}", {}, timeout=0.5)
+                errors.append(silent.value)
+        finally:
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await js.delete_stream(f"WGTEST_{lamp}")
+            await nc.close()
+        return errors
+
+    refused, no_stream, silent = run(main())
+    assert "did not store" in str(refused) and refused.address == MEASURED.format(lamp)
+    assert isinstance(refused.__cause__, nats.js.errors.APIError)
+    assert "no JetStream stream" in str(no_stream)
+    assert isinstance(silent, TimeoutError) and "PubAck" in str(silent)
+
+
+def test_interest_stream_of_an_older_version_is_recreated_or_kept_with_a_warning() -> None:
+    """NATS cannot change retention in place: an interest stream with no consumers and no
+    messages is recreated with limits retention; one in use is kept, with a warning."""
+    import nats
+    from nats.js import api
+
+    from wiregen.runtime.messaging_app import CHANNEL
+    from wiregen.runtime.messaging_nats import NatsTransport, stream_name
+
+    token = uuid.uuid4().hex[:12]
+    idle, busy = f"wgtest.{token}.idle.*", f"wgtest.{token}.busy.*"
+
+    async def main() -> tuple[Any, Any, list[str]]:
+        nc = await nats.connect(URL)
+        js = nc.jetstream()
+        transport = NatsTransport(URL)
+        await transport.connect()
+        try:
+            for subjects in (idle, busy):
+                await js.add_stream(name=stream_name(subjects), subjects=[subjects], retention=api.RetentionPolicy.INTEREST)
+            await js.add_consumer(stream_name(busy), api.ConsumerConfig(durable_name="someone", ack_policy=api.AckPolicy.EXPLICIT))
+            with pytest.warns(RuntimeWarning) as caught:
+                await transport.publish(f"wgtest/{token}/busy/1", b"{}", {CHANNEL: f"wgtest/{token}/busy/{{n}}"})
+            await transport.publish(f"wgtest/{token}/idle/1", b"{}", {CHANNEL: f"wgtest/{token}/idle/{{n}}"})
+            return await js.stream_info(stream_name(idle)), await js.stream_info(stream_name(busy)), [str(w.message) for w in caught]
+        finally:
+            await transport.close()
+            for subjects in (idle, busy):
+                with contextlib.suppress(nats.js.errors.NotFoundError):
+                    await js.delete_stream(stream_name(subjects))
+            await nc.close()
+
+    idle_info, busy_info, warned = run(main())
+    assert idle_info.config.retention == api.RetentionPolicy.LIMITS
+    assert idle_info.state.messages == 1  # stored, although no consumer exists
+    assert busy_info.config.retention == api.RetentionPolicy.INTEREST
+    assert any("interest retention" in w for w in warned)

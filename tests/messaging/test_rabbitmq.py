@@ -372,6 +372,7 @@ def test_consumer_crash_loop_ends_in_the_dead_letter_queue_by_the_broker(
             await asyncio.sleep(1.0)  # a healthy consumer gets nothing more
             queue = await plain.channel.declare_queue(dlq, durable=True)
             mine: list[Any] = []
+            others: list[Any] = []
             for _ in range(200):
                 message = await queue.get(fail=False)
                 if message is None:
@@ -383,7 +384,9 @@ def test_consumer_crash_loop_ends_in_the_dead_letter_queue_by_the_broker(
                     await message.ack()
                     mine.append(message)
                 else:
-                    await message.nack(requeue=True)  # another run's: leave it
+                    others.append(message)  # another run's: held unacked, so the next get moves on
+            for message in others:
+                await message.nack(requeue=True)  # and left in the queue
         return mine, healthy
 
     try:
@@ -429,3 +432,54 @@ def test_existing_queue_with_other_arguments_is_used_with_a_warning(streetlights
     finally:
         run(cleanup(prefix))
     assert got == [9]
+
+
+# ------------------------------------------------------------- confirmed publishing
+
+TURN_ON = "smartylighting/streetlights/1/0/action/{}/turn/on"
+
+
+def test_send_unroutable_or_refused_raises_then_arrives_once_a_consumer_exists(
+    streetlights: ModuleType, prefix: str
+) -> None:
+    """RabbitMQ drops a message no queue is bound for (a consumer group that never
+    started); with publisher confirms and ``mandatory`` the publisher learns it, and a
+    broker nack (a full queue with reject-publish) too. Before, both returned quietly."""
+    models = streetlights.models
+    lamp = uuid.uuid4().hex
+    command = models.TurnOnOffPayload(command="on")
+    got: list[str] = []
+    PublishError = streetlights.app.PublishError
+
+    async def main() -> tuple[BaseException, BaseException]:
+        publisher = streetlights.app.create_app(URL, group_prefix=f"{prefix}.pub", **FAST)  # no handlers
+        consumer = streetlights.app.create_app(URL, group_prefix=prefix, **FAST)
+
+        @consumer.on_turn_on
+        async def on_turn_on(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+            if streetlight_id == lamp:
+                got.append(str(payload.command))
+
+        async with publisher:
+            with pytest.raises(PublishError) as unroutable:
+                await publisher.turn_on(command, streetlight_id=lamp)
+            async with Plain() as plain:
+                full = await plain.channel.declare_queue(
+                    f"{prefix}.full", arguments={"x-max-length": 0, "x-overflow": "reject-publish"}
+                )
+                await full.bind("amq.topic", routing_key=TURN_ON.format(lamp).replace("/", "."))
+                with pytest.raises(PublishError) as refused:
+                    await publisher.turn_on(command, streetlight_id=lamp)
+                await plain.delete(f"{prefix}.full")
+            async with consumer:  # its queue is bound now: the same send goes through
+                await publisher.turn_on(command, streetlight_id=lamp)
+                await wait_for(lambda: got == ["on"])
+        return unroutable.value, refused.value
+
+    try:
+        unroutable, refused = run(main())
+    finally:
+        run(cleanup(prefix))
+    assert "no queue is bound" in str(unroutable) and unroutable.address == TURN_ON.format(lamp)
+    assert "refused" in str(refused)
+    assert got == ["on"]

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -122,10 +123,10 @@ def test_plain_publisher_duplicates_poison_and_retries(streetlights: ModuleType,
         try:
             async with app:
                 for _ in range(3):
-                    await plain_publish(client, lamp, b'{"lumens": 3}', "dup-1")
-                await plain_publish(client, lamp, b'{"lumens": 4}', "dup-2")
-                await plain_publish(client, lamp, b"{broken", "poison")
-                await plain_publish(client, lamp, b'{"lumens": 99}', "failing")
+                    await plain_publish(client, lamp, b'{"lumens": 3}', f"dup-1-{lamp}")
+                await plain_publish(client, lamp, b'{"lumens": 4}', f"dup-2-{lamp}")
+                await plain_publish(client, lamp, b"{broken", f"poison-{lamp}")
+                await plain_publish(client, lamp, b'{"lumens": 99}', f"failing-{lamp}")
                 await wait_for(lambda: got.count(99) == 3)
                 dead = await read_dead(client, MEASURED.format(lamp) + ".dlq", 2)
                 await app.transport.forget()
@@ -135,7 +136,7 @@ def test_plain_publisher_duplicates_poison_and_retries(streetlights: ModuleType,
 
     dead = run(main())
     assert sorted(n for n in got if n != 99) == [3, 4]
-    by_id = {h["message-id"]: (b, h) for b, h in dead}
+    by_id = {h["message-id"].removesuffix(f"-{lamp}"): (b, h) for b, h in dead}  # ids unique per run: the stream keeps old runs' entries
     assert by_id["poison"][0] == b"{broken"
     assert by_id["poison"][1]["wiregen-attempts"] == "1"
     assert by_id["failing"][1]["wiregen-attempts"] == "3"
@@ -210,7 +211,7 @@ def test_consumer_killed_before_ack_gets_the_message_redelivered(
 
     async def send() -> None:
         client = plain()
-        await plain_publish(client, lamp, b'{"lumens": 1}', "crash-1")
+        await plain_publish(client, lamp, b'{"lumens": 1}', f"crash-1-{lamp}")
         await client.aclose()
 
     async def drop_group() -> None:
@@ -235,7 +236,7 @@ def test_consumer_killed_before_ack_gets_the_message_redelivered(
         if first.poll() is None:
             first.kill()
         run(drop_group())
-    assert log.read_text().splitlines() == ["crash-1", "crash-1"]
+    assert log.read_text().splitlines() == [f"crash-1-{lamp}"] * 2
 
 
 # ------------------------------------------------ pending entries bound crash loops
@@ -343,3 +344,100 @@ def test_redis_dedup_store_is_shared_by_instances_of_a_group(streetlights: Modul
     assert second == []  # seen in Redis: acknowledged, not handled again
     assert alone == [5] and again == [5]
     assert 86_000_000 < ttl <= 86_400_000  # kept dedup_ttl (one day by default)
+
+
+# ----------------------------------------------------- publishers before consumers
+
+TURN_ON = "smartylighting/streetlights/1/0/action/{}/turn/on"
+
+
+def test_send_before_any_consumer_group_is_delivered_when_it_starts(streetlights: ModuleType, prefix: str) -> None:
+    """XADD stores the entry whether or not a group exists; a group created afterwards
+    starts with the entries max_age keeps (it used to start at ``$``: nothing earlier)."""
+    models = streetlights.models
+    lamp = uuid.uuid4().hex
+    got: list[str] = []
+
+    async def main() -> None:
+        publisher = streetlights.app.create_app(URL, group_prefix=f"{prefix}-pub", **FAST)  # no handlers
+        async with publisher:
+            await publisher.turn_on(models.TurnOnOffPayload(command="on"), streetlight_id=lamp)
+        consumer = streetlights.app.create_app(URL, group_prefix=prefix, **FAST)
+
+        @consumer.on_turn_on
+        async def on_turn_on(payload: Any, *, streetlight_id: str, headers: dict[str, str]) -> None:
+            if streetlight_id == lamp:
+                got.append(str(payload.command))
+
+        async with consumer:
+            try:
+                await wait_for(lambda: bool(got))
+                await asyncio.sleep(0.3)  # and only once
+            finally:
+                await consumer.transport.forget()
+
+    run(main())
+    assert got == ["on"]
+
+
+def test_sends_trim_entries_older_than_max_age_and_report_errors() -> None:
+    from wiregen.runtime.messaging_app import CHANNEL, PublishError
+    from wiregen.runtime.messaging_redis import RedisTransport
+
+    token = uuid.uuid4().hex
+    channel = f"wgtest/{token}/{{n}}"
+    broken = f"wgtest/{token}/broken"
+
+    async def main() -> tuple[int, list[Any], BaseException]:
+        client = plain()
+        transport = RedisTransport(URL + "?max_age=3600")
+        await transport.connect()
+        try:
+            async with client.pipeline(transaction=False) as pipe:
+                for i in range(1, 301):  # entries from 1970: far older than max_age
+                    pipe.xadd(channel, {"body": b"{}", "headers": "{}"}, id=f"{i}-0")
+                await pipe.execute()
+            await transport.publish(f"wgtest/{token}/1", b'{"n": 1}', {CHANNEL: channel})
+            length, newest = await client.xlen(channel), await client.xrevrange(channel, count=1)
+            await client.set(broken, "not a stream")
+            with pytest.raises(PublishError) as refused:
+                await transport.publish(broken, b"{}", {})
+            return length, newest, refused.value
+        finally:
+            await transport.close()
+            await client.delete(channel, broken)
+            await client.aclose()
+
+    length, newest, refused = run(main())
+    assert length < 300  # XADD MINID ~ dropped the old entries (whole radix nodes)
+    assert newest[0][1][b"body"] == b'{"n": 1}'
+    assert "WRONGTYPE" in str(refused) and refused.address == broken
+    assert RedisTransport(URL + "?max_age=0").oldest_kept() == "0"
+    oldest = int(RedisTransport(URL + "?max_age=60").oldest_kept().split("-")[0])
+    assert abs(oldest - (time.time() - 60) * 1000) < 5_000
+
+
+def test_a_late_reply_does_not_leave_a_stream_behind_for_good() -> None:
+    """A group that starts late also handles old requests; their requesters are gone, so
+    the reply streams it creates expire (a dead letter's stream does not)."""
+    from wiregen.runtime.messaging_redis import REPLY_TTL, RedisTransport
+
+    token = uuid.uuid4().hex
+    reply, dead = f"wiregen.reply.{token}", f"wgtest/{token}.dlq"
+
+    async def main() -> tuple[int, int]:
+        transport = RedisTransport(URL)
+        await transport.connect()
+        client = plain()
+        try:
+            await transport.send_direct(reply, b"{}", {"correlation-id": "c"})
+            await transport.send_direct(dead, b"{}", {"message-id": "m"})
+            return await client.ttl(reply), await client.ttl(dead)
+        finally:
+            await client.delete(reply, dead)
+            await client.aclose()
+            await transport.close()
+
+    reply_ttl, dead_ttl = run(main())
+    assert 0 < reply_ttl <= REPLY_TTL
+    assert dead_ttl == -1  # kept

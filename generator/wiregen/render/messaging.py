@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,6 +47,17 @@ class MessagingModule:
     title: str
     version: str
     operations: list[OperationView]
+    exports: list[str]
+    """The CamelCase names of ``__all__`` (then ``create_app``), in ruff's RUF022 order."""
+
+
+RUNTIME_EXPORTS = ("App", "PublishError", "PublishTimeout", "RequestTimeout")
+"""Names every ``app.py`` defines or re-exports from the runtime (handler classes end in ``Handler``)."""
+
+
+def _natural(name: str) -> list[tuple[int, int | str]]:
+    """Natural order (``A2`` before ``A10``), case-sensitive, as ruff sorts ``__all__``."""
+    return [(1, int(part)) if part.isdigit() else (0, part) for part in re.split(r"(\d+)", name) if part]
 
 
 def _union(renderer: TypeRenderer, types: Sequence[ir.TypeExpr | None]) -> str:
@@ -85,7 +97,7 @@ def build(api: ir.Api) -> MessagingModule:
     annotations = TypeRenderer(definitions, class_prefix=_MODELS, validation=False)
     runtime = TypeRenderer(definitions, class_prefix=_MODELS)
     channels = {c.id: c for c in api.channels}
-    classes = Scope({"App", "create_app"})
+    classes = Scope({*RUNTIME_EXPORTS, "create_app"})
     constants = Scope(set())
     operations = []
     for op in api.message_operations:
@@ -146,12 +158,15 @@ def build(api: ir.Api) -> MessagingModule:
     if _MODELS in used:
         lines.add("from . import models as _models")
     lines.add("from ._runtime import messaging_app as _rt")
+    lines.add(f"from ._runtime.messaging_app import {', '.join(RUNTIME_EXPORTS[1:])}")
     lines.add("from ._runtime.messaging_connect import transport_for as _transport_for")
     if any(op.deprecated for op in operations):
         lines.add("import warnings as _warnings")
+    handlers = [op.handler_class for op in operations if op.action == "receive"]
     return MessagingModule(
         imports=import_block(lines),
         title=literal(api.name),
         version=literal(api.version),
         operations=operations,
+        exports=sorted([*RUNTIME_EXPORTS, *handlers], key=_natural),
     )

@@ -17,6 +17,15 @@ queues, without that limit. A queue that already exists with other arguments (sa
 classic queue made by an older version) cannot be redeclared (PRECONDITION_FAILED):
 it is then used as it is, with a ``RuntimeWarning``; delete it (or move its messages)
 to get the limit.
+
+Publishing uses publisher confirms and the ``mandatory`` flag: a send returns once the
+broker confirmed the message, and raises :class:`~messaging_app.PublishError` when the
+broker returned it as unroutable -- no queue is bound to the routing key yet, i.e. no
+consumer group of the channel has ever started, so RabbitMQ would drop it -- or
+refused it (``basic.nack``, e.g. a full queue with ``reject-publish``), or the
+connection failed; ``PublishTimeout`` when no confirm came within the send's
+``timeout``. Replies are sent without ``mandatory`` (a requester that gave up has
+deleted its queue).
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from typing import Any
 import aio_pika
 import aiormq
 from aio_pika import abc
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
 from . import messaging_app as _app
 
@@ -87,7 +97,8 @@ class AmqpTransport:
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(self.url)
-        self._channel = await self._connection.channel()
+        # Confirms, and an unroutable ``mandatory`` message raises instead of being dropped.
+        self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         await self._channel.set_qos(prefetch_count=self.prefetch)
         self._exchange = await self._channel.get_exchange(self.exchange_name)
 
@@ -109,9 +120,30 @@ class AmqpTransport:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         )
 
-    async def publish(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
+    async def _confirmed(
+        self, exchange: abc.AbstractExchange, address: str, key: str, message: aio_pika.Message, timeout: float | None
+    ) -> None:
+        wait = timeout if timeout is not None else _app.DEFAULT_PUBLISH_TIMEOUT
+        try:
+            await exchange.publish(message, routing_key=key, mandatory=True, timeout=wait)
+        except aiormq.exceptions.PublishError as exc:  # basic.return: no queue for it
+            raise _app.PublishError(
+                f"RabbitMQ cannot route {key!r} on {exchange.name or 'the default exchange'!r}: no queue is bound "
+                "(no consumer of this channel has started yet), so the message was not stored",
+                address=address,
+            ) from exc
+        except aiormq.exceptions.DeliveryError as exc:  # basic.nack
+            raise _app.PublishError(f"RabbitMQ refused the message for {key!r} (nack)", address=address) from exc
+        except TimeoutError as exc:
+            raise _app.PublishTimeout(f"no RabbitMQ publisher confirm for {key!r} within {wait:g} s", address=address) from exc
+        except (AMQPError, ChannelInvalidStateError, ConnectionError) as exc:
+            raise _app.PublishError(f"publishing to {key!r} failed: {type(exc).__name__}: {exc}", address=address) from exc
+
+    async def publish(
+        self, address: str, body: bytes, headers: Mapping[str, str], *, timeout: float | None = None
+    ) -> None:
         _, exchange = self._ready()
-        await exchange.publish(self._message(body, headers), routing_key=routing_key(address))
+        await self._confirmed(exchange, address, routing_key(address), self._message(body, headers), timeout)
 
     async def _dead_letter_queue(self, name: str) -> None:
         if name not in self._declared:
@@ -123,7 +155,10 @@ class AmqpTransport:
         channel, _ = self._ready()
         if address.endswith(self.redelivery.dead_letter_suffix):
             await self._dead_letter_queue(address)
-        await channel.default_exchange.publish(self._message(body, headers), routing_key=address)
+            await self._confirmed(channel.default_exchange, address, address, self._message(body, headers), None)
+            return
+        # A reply: to a requester's exclusive queue, gone if it gave up (then dropped, by design).
+        await channel.default_exchange.publish(self._message(body, headers), routing_key=address, mandatory=False)
 
     def _callback(self, deliver: _app.Deliver) -> Any:
         async def on_message(message: abc.AbstractIncomingMessage) -> None:

@@ -10,6 +10,7 @@ this transport in memory (``app.transport.broker``).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -38,7 +39,8 @@ def _text(value: Any) -> str:
 class KafkaTransport:
     def __init__(self, url: str) -> None:
         bootstrap = url.split("://", 1)[1].split("/", 1)[0] if "://" in url else url
-        self.broker = KafkaBroker(bootstrap or "localhost:9092")
+        # acks="all": a send is confirmed once every in-sync replica has the record.
+        self.broker = KafkaBroker(bootstrap or "localhost:9092", acks="all")
 
     async def connect(self) -> None:
         return None  # FastStream starts the broker once every subscriber is declared
@@ -49,8 +51,16 @@ class KafkaTransport:
     async def close(self) -> None:
         await self.broker.stop()
 
-    async def publish(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
-        await self.broker.publish(body, topic=topic(address), headers=dict(headers))
+    async def publish(
+        self, address: str, body: bytes, headers: Mapping[str, str], *, timeout: float | None = None
+    ) -> None:
+        """FastStream awaits the producer's acknowledgement (``acks="all"``)."""
+        wait = timeout if timeout is not None else _app.DEFAULT_PUBLISH_TIMEOUT
+        try:
+            async with asyncio.timeout(wait):
+                await self.broker.publish(body, topic=topic(address), headers=dict(headers))
+        except TimeoutError as exc:
+            raise _app.PublishTimeout(f"no Kafka acknowledgement for {address!r} within {wait:g} s", address=address) from exc
 
     async def send_direct(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
         await self.publish(address, body, headers)

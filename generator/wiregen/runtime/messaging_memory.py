@@ -45,8 +45,10 @@ class MemoryTransport:
                 groups.add(group)
                 queue.put_nowait(Delivery(address=address, body=body, headers=dict(headers)))
 
-    async def publish(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
-        self._put(address, body, headers)
+    async def publish(
+        self, address: str, body: bytes, headers: Mapping[str, str], *, timeout: float | None = None
+    ) -> None:
+        self._put(address, body, headers)  # nothing to confirm: it is in the queues
 
     async def send_direct(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
         self._put(address, body, headers)

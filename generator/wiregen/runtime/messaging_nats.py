@@ -1,11 +1,32 @@
-"""NATS JetStream transport (nats-py): durable consumers, manual acks.
+"""NATS JetStream transport (nats-py): durable streams and consumers, manual acks.
 
 Addresses map to subjects with ``/`` written as ``.``; a ``{parameter}`` matches one
-token (``*``). Each receive operation's address pattern gets a stream (named after a
-hash of the pattern) and a durable consumer per consumer group, so messages wait for a
-consumer that is down, and one that dies before its ack gets them redelivered after
-``ack_wait`` seconds (``nats://host:4222?ack_wait=30``). Dead letters go to a stream of
-their own; replies use core NATS subjects.
+token (``*``). Each channel's address pattern gets a stream (named after a hash of the
+pattern) and each receive operation a durable consumer per consumer group, so messages
+wait for a consumer that is down, and one that dies before its ack gets them
+redelivered after ``ack_wait`` seconds (``nats://host:4222?ack_wait=30``). Dead letters
+go to a stream of their own; replies use core NATS subjects.
+
+Publishing is durable: a send makes sure its channel's stream exists, publishes with
+JetStream and returns only when the PubAck says the stream stored the message; a
+refusal, no stream for the subject, or no PubAck within the send's ``timeout``
+raises :class:`~messaging_app.PublishError` (``PublishTimeout``), so the caller knows.
+
+Channel streams use *limits* retention with a maximum age (``?max_age=`` seconds,
+default 7 days, ``0`` = no limit), not interest retention: under interest retention
+JetStream discards, with a positive PubAck, every message published while no consumer
+exists, and in a spec-first system publishers routinely start before (or without) the
+consumers, or a new consumer group is deployed later. With limits retention each
+message stays until it is ``max_age`` old, whoever has acked it; every consumer group
+(durable consumer) still gets every message, acks it after its handler succeeded and
+sees it redelivered up to ``MaxDeliver``. A new group starts with the oldest message
+still kept (``DeliverPolicy.ALL``), so it also gets what was published before it
+existed; an existing group goes on where it stopped. Work-queue retention is no
+alternative: it allows one consumer per subject, not one per group. The settings apply
+when the stream is created. A channel stream an older version made with interest
+retention (NATS cannot change retention in place) is recreated with limits retention
+when it has no consumers and no messages (nothing can be lost); otherwise it is kept,
+with a ``RuntimeWarning``.
 
 Crash loops are bounded by JetStream itself: each durable consumer has ``MaxDeliver``
 = ``max_attempts`` and ``BackOff`` = ``ack_wait + delay(n)`` for redelivery ``n``
@@ -14,15 +35,16 @@ delivered at most ``max_attempts`` times, ever later. The server then publishes 
 ``MAX_DELIVERIES`` advisory, which a stream of the transport's (``WGA_...``) keeps
 until a consumer of the same group -- any instance, now or after a restart -- moves
 the message to ``<address>.dlq`` with ``wiregen-attempts`` (the delivery count) and
-``wiregen-error`` (``DeliveryLimit: ...``). The original stays in the channel stream
-(interest retention) unless this consumer group is the stream's only consumer, in
-which case it is deleted. An existing durable consumer made without these limits is
-updated in place (they are editable); if the server refuses, it stays as it is with a
-``RuntimeWarning``.
+``wiregen-error`` (``DeliveryLimit: ...``). The original is deleted from the channel
+stream when this consumer group is the stream's only consumer (so a group created
+later does not get it either); otherwise it stays for the other groups. An existing
+durable consumer made without these limits is updated in place (they are editable);
+if the server refuses, it stays as it is with a ``RuntimeWarning``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -34,8 +56,11 @@ from typing import Any
 
 import nats
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api as js_api
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import APIError, BadRequestError, NotFoundError
+from nats.js.errors import NoStreamResponseError as NoStreamError
 
 from . import messaging_app as _app
 
@@ -46,6 +71,12 @@ def subject(address: str) -> str:
 
 def subject_pattern(pattern: str) -> str:
     return subject(re.sub(r"\{[^{}]+\}", "*", pattern))
+
+
+DEFAULT_MAX_AGE = 7 * 86_400.0
+"""Seconds a channel stream keeps a message (``?max_age=``; 0 = no limit)."""
+
+STREAM_IN_USE = 10058  # "stream name already in use with a different configuration"
 
 
 def stream_name(subjects: str, *, dead_letters: bool = False) -> str:
@@ -76,6 +107,7 @@ class NatsTransport:
         query = dict(urllib.parse.parse_qsl(parts.query))
         self.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         self.ack_wait = float(query.get("ack_wait", "30"))
+        self.max_age = float(query.get("max_age", DEFAULT_MAX_AGE))
         self._nc: Any = None
         self._js: Any = None
         self._streams: set[str] = set()
@@ -83,6 +115,7 @@ class NatsTransport:
         self._advisory_streams: set[str] = set()
         self._consumers: set[tuple[str, str]] = set()
         self._subs: list[Any] = []
+        self._stream_lock = asyncio.Lock()
         self.redelivery = _app.Redelivery.of(_app.Settings())
 
     def configure(self, redelivery: _app.Redelivery) -> None:
@@ -103,32 +136,88 @@ class NatsTransport:
         self._nc = self._js = None
         self._subs.clear()
 
+    def stream_config(self, subjects: str, *, dead_letters: bool = False) -> js_api.StreamConfig:
+        """Limits retention: channel streams keep a message ``max_age`` seconds, dead
+        letters until someone deletes them."""
+        return js_api.StreamConfig(
+            name=stream_name(subjects, dead_letters=dead_letters),
+            subjects=[subjects],
+            retention=js_api.RetentionPolicy.LIMITS,
+            max_age=None if dead_letters or self.max_age <= 0 else self.max_age,
+        )
+
     async def _stream(self, subjects: str, *, dead_letters: bool = False) -> str:
-        """A stream for ``subjects``: interest retention for channels (a message stays
-        until every consumer group acked it), limits retention for dead letters."""
+        """Make sure the stream for ``subjects`` exists (once per transport)."""
         name = stream_name(subjects, dead_letters=dead_letters)
-        if name not in self._streams:
-            _, js = self._ready()
-            retention = js_api.RetentionPolicy.LIMITS if dead_letters else js_api.RetentionPolicy.INTEREST
-            with contextlib.suppress(BadRequestError):  # it exists (same name, same subjects)
-                await js.add_stream(name=name, subjects=[subjects], retention=retention)
-            self._streams.add(name)
-            if dead_letters:
-                self._dead_letter_streams.add(name)
+        if name in self._streams:
+            return name
+        async with self._stream_lock:  # concurrent first sends: one request, not one each
+            if name not in self._streams:
+                await self._add_stream(self.stream_config(subjects, dead_letters=dead_letters))
+                self._streams.add(name)
+                if dead_letters:
+                    self._dead_letter_streams.add(name)
         return name
 
-    async def publish(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
-        nc, _ = self._ready()
-        await nc.publish(subject(address), body, headers=dict(headers))
-        await nc.flush()
+    async def _add_stream(self, config: js_api.StreamConfig) -> None:
+        _, js = self._ready()
+        try:
+            await js.add_stream(config)
+            return
+        except BadRequestError as exc:
+            if exc.err_code != STREAM_IN_USE:
+                return  # e.g. another stream covers these subjects: JetStream stores there
+        info = await js.stream_info(config.name)
+        if info.config.retention != js_api.RetentionPolicy.INTEREST:
+            return  # limits retention with other settings (max_age, ...): used as it is
+        if info.state.consumer_count == 0 and info.state.messages == 0:
+            # Interest retention without consumers discards every message anyway.
+            with contextlib.suppress(NotFoundError):
+                await js.delete_stream(config.name)
+            with contextlib.suppress(BadRequestError):  # another instance was quicker
+                await js.add_stream(config)
+            return
+        warnings.warn(
+            f"JetStream stream {config.name!r} ({', '.join(config.subjects or [])}) has interest retention, which "
+            "NATS cannot change: messages published while no consumer group exists are discarded; delete the stream "
+            "to get limits retention",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+    async def _confirmed(self, address: str, subject_: str, body: bytes, headers: Mapping[str, str], timeout: float | None) -> None:
+        """Publish with JetStream and wait for the PubAck: the stream stored the message."""
+        _, js = self._ready()
+        wait = timeout if timeout is not None else _app.DEFAULT_PUBLISH_TIMEOUT
+        try:
+            await js.publish(subject_, body, timeout=wait, headers=dict(headers))
+        except NoStreamError as exc:
+            raise _app.PublishError(f"no JetStream stream stores subject {subject_!r}", address=address) from exc
+        except NatsTimeoutError as exc:
+            raise _app.PublishTimeout(f"no JetStream PubAck for {subject_!r} within {wait:g} s", address=address) from exc
+        except APIError as exc:
+            raise _app.PublishError(f"JetStream did not store the message for {subject_!r}: {exc}", address=address) from exc
+        except NatsError as exc:  # connection closed, draining, ...
+            raise _app.PublishError(f"publishing to {subject_!r} failed: {type(exc).__name__}: {exc}", address=address) from exc
+
+    async def publish(
+        self, address: str, body: bytes, headers: Mapping[str, str], *, timeout: float | None = None
+    ) -> None:
+        channel = headers.get(_app.CHANNEL)
+        if channel:  # a send of the app: its channel's stream (a plain call: whatever stream covers it)
+            try:
+                await self._stream(subject_pattern(channel))
+            except NatsError as exc:
+                raise _app.PublishError(f"cannot create the JetStream stream for {channel!r}: {exc}", address=address) from exc
+        await self._confirmed(address, subject(address), body, headers, timeout)
 
     async def send_direct(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
-        nc, js = self._ready()
+        nc, _ = self._ready()
         if address.endswith(self.redelivery.dead_letter_suffix):
             await self._stream(subject(address), dead_letters=True)
-            await js.publish(subject(address), body, headers=dict(headers))
+            await self._confirmed(address, subject(address), body, headers, None)
             return
-        await nc.publish(address, body, headers=dict(headers))
+        await nc.publish(address, body, headers=dict(headers))  # a reply: core NATS, to a requester waiting now
 
     def _callback(self, deliver: _app.Deliver, *, ack: bool) -> Any:
         async def on_message(message: Msg) -> None:
@@ -166,7 +255,7 @@ class NatsTransport:
         return js_api.ConsumerConfig(
             ack_wait=backoff[0] if backoff else self.ack_wait,
             max_ack_pending=64,
-            deliver_policy=js_api.DeliverPolicy.NEW,
+            deliver_policy=js_api.DeliverPolicy.ALL,  # a new group: everything the stream keeps
             max_deliver=self.redelivery.max_deliveries,
             backoff=backoff or None,
         )
@@ -245,7 +334,7 @@ class NatsTransport:
         headers[_app.ERROR] = _app.DELIVERY_LIMIT_ERROR.format(deliveries)
         await self.send_direct(address + self.redelivery.dead_letter_suffix, original.data or b"", headers)
         info = await js.stream_info(stream)
-        if info.state.consumer_count <= 1:  # no other group still needs it
+        if info.state.consumer_count <= 1:  # no other group still needs it (nor gets it later)
             with contextlib.suppress(NotFoundError):
                 await js.delete_msg(stream, seq)
 

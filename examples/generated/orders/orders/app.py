@@ -5,6 +5,9 @@
 picks the broker (``amqp://``; none or ``memory://`` = in memory). Send operations are
 async methods; receive operations are decorators registering typed handlers.
 ``async with app:`` connects and subscribes; leaving it drains and closes.
+A send returns once the broker confirmed the message and raises ``PublishError``
+(``PublishTimeout``) when it did not; a request raises ``RequestTimeout`` when no
+reply came in time.
 """
 
 from __future__ import annotations
@@ -13,12 +16,16 @@ import typing as _t
 
 from . import models as _models
 from ._runtime import messaging_app as _rt
+from ._runtime.messaging_app import PublishError, PublishTimeout, RequestTimeout
 from ._runtime.messaging_connect import transport_for as _transport_for
 
 __all__ = [
-    "App",
+    'App',
     'HandlePlaceOrderHandler',
     'OnOrderEventHandler',
+    'PublishError',
+    'PublishTimeout',
+    'RequestTimeout',
     "create_app",
 ]
 
@@ -157,7 +164,8 @@ def create_app(broker_url: str | None = None, **settings: _t.Any) -> App:
     ``settings``: ``max_attempts`` (5), ``base_delay`` (0.5 s), ``max_delay`` (8 s),
     ``dedup_window`` (10000 ids), ``dedup_url`` (None: in memory; ``redis://...``: a
     Redis store shared by the group), ``dedup_ttl`` (1 day), ``dead_letter_suffix``
-    (``.dlq``), ``request_timeout`` (30 s), ``group_prefix`` (the API title).
+    (``.dlq``), ``request_timeout`` (30 s), ``publish_timeout`` (10 s: the wait for the
+    broker's confirmation of a send; per call ``timeout``), ``group_prefix`` (the API title).
     ``max_attempts`` also bounds the broker's redeliveries where it can (RabbitMQ
     delivery limit, JetStream MaxDeliver, Redis pending entries).
     """

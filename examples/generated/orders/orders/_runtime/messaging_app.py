@@ -16,6 +16,11 @@ At-least-once consumption with the contract of DESIGN §6:
   own delivery limit where it has one (see :class:`Redelivery`): the message ends
   in the dead letter after ``max_attempts`` deliveries.
 
+Publishing returns only once the broker confirmed it took the message (JetStream
+PubAck, RabbitMQ publisher confirm of a routed message, MQTT PUBACK, the XADD reply);
+otherwise it raises :class:`PublishError` (:class:`PublishTimeout` when no
+confirmation came within the send's ``timeout``, default ``publish_timeout``).
+
 Every message carries ``message-id``, ``correlation-id``, ``content-type``,
 ``wiregen-schema-version`` and a W3C ``traceparent`` header.
 """
@@ -72,7 +77,12 @@ class Transport(Protocol):
 
     async def close(self) -> None: ...
 
-    async def publish(self, address: str, body: bytes, headers: Mapping[str, str]) -> None: ...
+    async def publish(
+        self, address: str, body: bytes, headers: Mapping[str, str], *, timeout: float | None = None
+    ) -> None:
+        """Return once the broker confirmed it took the message, within ``timeout``
+        seconds (None: the transport's default); raise :class:`PublishError` if not."""
+        ...
 
     async def subscribe(self, pattern: str, group: str, deliver: Deliver) -> None:
         """Deliver messages published to addresses matching ``pattern`` (``{p}`` = one segment)."""
@@ -96,6 +106,28 @@ class DecodeError(Exception):
 
 class RequestTimeout(TimeoutError):
     """No reply arrived within the request's timeout."""
+
+
+class PublishError(Exception):
+    """The broker did not confirm that it took the message for ``address``: it refused
+    it, had nowhere to put it (no queue, stream or subscriber for the address), or the
+    connection failed. The message was not stored, as far as the publisher can tell;
+    sending again (after a backoff) is the caller's decision. ``__cause__`` is the
+    client library's error, when there is one."""
+
+    address: str
+
+    def __init__(self, message: str, *, address: str) -> None:
+        super().__init__(message)
+        self.address = address
+
+
+class PublishTimeout(PublishError, TimeoutError):
+    """No confirmation within the timeout: the broker may or may not have the message."""
+
+
+DEFAULT_PUBLISH_TIMEOUT = 10.0
+"""Seconds a transport waits for the broker's confirmation when not told otherwise."""
 
 
 def address_regex(template: str, segment: str = "[^/]+?") -> re.Pattern[str]:
@@ -162,6 +194,8 @@ class Settings:
     dedup_ttl: float = 86_400.0
     dead_letter_suffix: str = ".dlq"
     request_timeout: float = 30.0
+    publish_timeout: float = DEFAULT_PUBLISH_TIMEOUT
+    """Seconds a send waits for the broker's confirmation (per call: ``timeout``)."""
     group_prefix: str = ""
     """Prefix of consumer group / queue names (default: the API's title)."""
 
@@ -369,16 +403,23 @@ class MessagingApp:
         wire[CHANNEL] = spec.address
         body = encode(payload, spec.payload_type)
         if not spec.has_reply:
-            await self.transport.publish(address, body, wire)
+            await self.transport.publish(
+                address, body, wire, timeout=timeout if timeout is not None else self.settings.publish_timeout
+            )
             return None
         correlation = wire[CORRELATION_ID]
         wire[REPLY_TO] = self._reply_address
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
         self._pending[correlation] = future
         self._reply_specs[correlation] = spec
+        total = timeout if timeout is not None else self.settings.request_timeout
+        deadline = loop.time() + total  # one deadline: the confirmation, then the reply
         try:
-            await self.transport.publish(address, body, wire)
-            return await asyncio.wait_for(future, timeout if timeout is not None else self.settings.request_timeout)
+            await self.transport.publish(address, body, wire, timeout=min(total, self.settings.publish_timeout))
+            return await asyncio.wait_for(future, max(0.0, deadline - loop.time()))
+        except PublishError:
+            raise
         except TimeoutError as exc:
             raise RequestTimeout(f"no reply to {spec.name!r} within the timeout") from exc
         finally:

@@ -8,6 +8,17 @@ acknowledged only after it was handled; with a fixed ``client_id``
 hour expiry) and a consumer that dies before its PUBACK gets the message again when
 it reconnects. MQTT keeps no messages for topics nobody subscribed to: dead letters
 (``<address>.dlq``) reach only subscribers present at the time.
+
+A send returns once the broker's PUBACK (QoS 1; PUBCOMP for QoS 2) came, and raises
+:class:`~messaging_app.PublishError` when its MQTT 5 reason code is a failure (not
+authorised, quota exceeded, ...) or *No matching subscribers* (0x10): the broker then
+had no subscription and no persistent session for the topic, so the message is gone
+-- the publisher learns it instead of losing the message silently. Consumers with a
+fixed ``client_id`` keep their subscriptions while they are down, so sends to them
+succeed and wait in their sessions. ``PublishTimeout`` when no acknowledgement came
+within the send's ``timeout``. Replies and dead letters tolerate 0x10 (a requester
+that gave up, a dead-letter topic nobody watches). ``?qos=0`` gets no acknowledgement
+at all.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiomqtt
+from paho.mqtt import client as _paho
 from paho.mqtt import properties as _properties
 from paho.mqtt.packettypes import PacketTypes
 
@@ -27,6 +39,7 @@ from . import messaging_app as _app
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _Properties: Any = _properties.Properties  # untyped in paho
+NO_MATCHING_SUBSCRIBERS = 0x10
 
 
 def topic_filter(pattern: str) -> str:
@@ -47,6 +60,7 @@ class MqttTransport:
         self._routes: list[tuple[re.Pattern[str], _app.Deliver]] = []
         self._task: asyncio.Task[None] | None = None
         self._busy = 0
+        self._acks: dict[int, asyncio.Future[Any]] = {}
 
     def _ready(self) -> aiomqtt.Client:
         if self._client is None:
@@ -70,6 +84,17 @@ class MqttTransport:
         )
         # paho acknowledges on receipt unless told otherwise; aiomqtt exposes no switch.
         client._client.manual_ack_set(True)
+        # aiomqtt's publish drops the PUBACK's reason code: keep it (per message id).
+        forward: Any = client._client.on_publish
+
+        def on_publish(paho: Any, userdata: Any, mid: int, reason: Any, properties: Any) -> None:
+            waiting = self._acks.pop(mid, None)
+            if waiting is not None and not waiting.done():
+                waiting.set_result(reason)
+            if forward is not None:
+                forward(paho, userdata, mid, reason, properties)
+
+        client._client.on_publish = on_publish
         await client.__aenter__()
         self._client = client
 
@@ -93,16 +118,42 @@ class MqttTransport:
         self._client = self._task = None
         self._routes.clear()
 
-    async def publish(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
+    async def _publish(
+        self, address: str, body: bytes, headers: Mapping[str, str], timeout: float | None, *, unrouted: bool
+    ) -> None:
+        """Publish and wait for the broker's acknowledgement; ``unrouted``: 0x10 is fine."""
         properties = _Properties(PacketTypes.PUBLISH)
         # MQTT strings must not hold control characters (Mosquitto drops the connection).
         properties.UserProperty = [(k, _CONTROL.sub(" ", v)) for k, v in headers.items()]
         if _app.CONTENT_TYPE in headers:
             properties.ContentType = headers[_app.CONTENT_TYPE]
-        await self._ready().publish(address, body, qos=self.qos, properties=properties)
+        paho = self._ready()._client
+        info = paho.publish(address, body, self.qos, False, properties)
+        if info.rc != _paho.MQTT_ERR_SUCCESS:
+            raise _app.PublishError(f"MQTT publish to {address!r} failed: {_paho.error_string(info.rc)}", address=address)
+        if self.qos == 0:
+            return  # QoS 0: no acknowledgement to wait for
+        acked: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._acks[info.mid] = acked
+        wait = timeout if timeout is not None else _app.DEFAULT_PUBLISH_TIMEOUT
+        try:
+            async with asyncio.timeout(wait):
+                reason = await acked
+        except TimeoutError as exc:
+            raise _app.PublishTimeout(f"no MQTT PUBACK for {address!r} within {wait:g} s", address=address) from exc
+        finally:
+            self._acks.pop(info.mid, None)
+        code = int(getattr(reason, "value", reason) or 0)
+        if code >= 0x80 or (code == NO_MATCHING_SUBSCRIBERS and not unrouted):
+            raise _app.PublishError(f"the MQTT broker did not take the message for {address!r}: {reason}", address=address)
+
+    async def publish(
+        self, address: str, body: bytes, headers: Mapping[str, str], *, timeout: float | None = None
+    ) -> None:
+        await self._publish(address, body, headers, timeout, unrouted=False)
 
     async def send_direct(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
-        await self.publish(address, body, headers)
+        await self._publish(address, body, headers, None, unrouted=True)
 
     async def subscribe(self, pattern: str, group: str, deliver: _app.Deliver) -> None:
         self._routes.append((_app.address_regex(pattern), deliver))

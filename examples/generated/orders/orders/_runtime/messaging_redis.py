@@ -7,7 +7,7 @@ the ``wiregen-address`` header. Each receive operation reads through a consumer 
 an entry is acknowledged (XACK) only after it was handled, and entries a dead consumer
 left pending are claimed (XCLAIM) after ``ack_wait`` seconds
 (``redis://host:6379/0?ack_wait=30``). Dead letters are streams ``<address>.dlq``;
-replies go to the requester's own stream.
+replies go to the requester's own stream (expiring ``REPLY_TTL`` after the last reply).
 
 Crash loops are bounded with the group's pending entries list, which counts the
 deliveries of every entry: an entry delivered ``n`` times is claimed again only after
@@ -15,6 +15,17 @@ deliveries of every entry: an entry delivered ``n`` times is claimed again only 
 delivered ``max_attempts`` times is claimed, moved to ``<address>.dlq`` with
 ``wiregen-attempts`` (its delivery count) and ``wiregen-error`` (``DeliveryLimit:
 ...``), and acknowledged -- by any live consumer of the group, without the handler.
+
+A send returns once XADD answered with the entry's id (Redis stored it; whether it
+survives a Redis restart is Redis's own persistence setting), and raises
+:class:`~messaging_app.PublishError` on an error reply or a lost connection
+(``PublishTimeout`` after the send's ``timeout``). Publishers may start before the
+consumers: a consumer group created later starts with the entries of the last
+``max_age`` seconds (``?max_age=``, default 7 days, ``0`` = the whole stream), so what
+was published before it existed is delivered too; an existing group goes on where it
+stopped. Each send trims entries older than ``max_age`` from its stream (``XADD MINID
+~``), whether or not every group has read them, so channel streams do not grow
+without bound; dead-letter streams are not trimmed.
 """
 
 from __future__ import annotations
@@ -29,9 +40,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from . import messaging_app as _app
+
+DEFAULT_MAX_AGE = 7 * 86_400.0
+"""Seconds a channel stream keeps an entry (``?max_age=``; 0 = no limit)."""
+
+REPLY_TTL = 3600
+"""Seconds a reply stream outlives its last reply (a live requester deletes it on close)."""
 
 
 def _text(value: Any) -> str:
@@ -44,6 +61,7 @@ class RedisTransport:
         query = dict(urllib.parse.parse_qsl(parts.query))
         self.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         self.ack_wait = float(query.get("ack_wait", "30"))
+        self.max_age = float(query.get("max_age", DEFAULT_MAX_AGE))
         self.consumer = f"c-{os.urandom(6).hex()}"
         self._client: Any = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -94,11 +112,38 @@ class RedisTransport:
     async def _add(self, key: str, body: bytes, headers: Mapping[str, str]) -> None:
         await self._ready().xadd(key, {"body": body, "headers": json.dumps(dict(headers))})
 
-    async def publish(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
-        await self._add(headers.get(_app.CHANNEL) or address, body, headers)
+    def oldest_kept(self) -> str:
+        """The stream id of the oldest entry ``max_age`` keeps (``0`` when it keeps all)."""
+        if self.max_age <= 0:
+            return "0"
+        return f"{max(0, int((time.time() - self.max_age) * 1000))}-0"
+
+    async def publish(
+        self, address: str, body: bytes, headers: Mapping[str, str], *, timeout: float | None = None
+    ) -> None:
+        client = self._ready()
+        key = headers.get(_app.CHANNEL) or address
+        fields = {"body": body, "headers": json.dumps(dict(headers))}
+        trim = self.oldest_kept() if self.max_age > 0 else None
+        wait = timeout if timeout is not None else _app.DEFAULT_PUBLISH_TIMEOUT
+        try:
+            async with asyncio.timeout(wait):
+                await client.xadd(key, fields, minid=trim, approximate=True)
+        except TimeoutError as exc:
+            raise _app.PublishTimeout(f"no XADD reply for {key!r} within {wait:g} s", address=address) from exc
+        except RedisError as exc:
+            raise _app.PublishError(f"XADD to {key!r} failed: {type(exc).__name__}: {exc}", address=address) from exc
 
     async def send_direct(self, address: str, body: bytes, headers: Mapping[str, str]) -> None:
-        await self._add(address, body, headers)
+        if address.endswith(self.redelivery.dead_letter_suffix):
+            await self._add(address, body, headers)
+            return
+        # A reply: its stream is the requester's, deleted when it closes; one that gave
+        # up long ago (a request handled late) must not leave a stream behind for good.
+        async with self._ready().pipeline(transaction=False) as pipe:
+            pipe.xadd(address, {"body": body, "headers": json.dumps(dict(headers))})
+            pipe.expire(address, REPLY_TTL)
+            await pipe.execute()
 
     @staticmethod
     def _delivery(key: str, fields: Mapping[Any, Any]) -> _app.Delivery:
@@ -124,8 +169,9 @@ class RedisTransport:
 
     async def subscribe(self, pattern: str, group: str, deliver: _app.Deliver) -> None:
         client = self._ready()
-        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists
-            await client.xgroup_create(pattern, group, id="$", mkstream=True)
+        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists (and keeps its position)
+            # A new group starts with what the stream keeps: sends made before it existed arrive.
+            await client.xgroup_create(pattern, group, id=self.oldest_kept(), mkstream=True)
         self._groups.add((pattern, group))
         self._tasks.append(asyncio.get_running_loop().create_task(self._consume(pattern, group, deliver)))
 
