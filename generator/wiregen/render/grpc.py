@@ -124,9 +124,12 @@ def pb2_module(text: str, proto: ProtoFile, files: Mapping[str, ProtoFile], pack
     # protoc's layout is fixed: comments and its docstring at column 0, one import per
     # line, everything else statements (multi-line ones indented or closing with ")").
     for line in text.split("\n"):
+        if line.startswith("  "):  # most lines: below the descriptor guard
+            body.append(line)
+            continue
         if not line or line.startswith("#") or line.startswith('"""') or line == "import importlib":
             continue
-        dynamic = _DYNAMIC_IMPORT.match(line)
+        dynamic = _DYNAMIC_IMPORT.match(line) if "importlib" in line else None
         if dynamic is not None:
             module, _, name = dynamic["module"].rpartition(".")
             line = f"from {module} import {name} as {dynamic['alias']}" if module else f"import {name} as {dynamic['alias']}"
