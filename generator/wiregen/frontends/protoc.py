@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -139,10 +140,8 @@ def compile_protos(
     with tempfile.TemporaryDirectory(prefix="wiregen-protoc-") as tmp:
         descriptor_path = Path(tmp) / "set.binpb"
         includes_args = [f"-I{root}" for root in roots]
-        python_out = Path(tmp) / "py"
-        python_out.mkdir()
         args = [*includes_args, "--include_imports", "--include_source_info", f"--descriptor_set_out={descriptor_path}"]
-        python_args = [f"--python_out={python_out}"] if python else []
+        python_args = [f"--python_out={Path(tmp) / _TARGETS_ZIP}"] if python else []
         code, messages = _run([*args, *python_args, *names])
         diagnostics.extend(_parse_messages(messages, display))
         if code != 0 or any(d.severity is Severity.ERROR for d in diagnostics):
@@ -156,7 +155,7 @@ def compile_protos(
             if unusable:
                 diagnostics.extend(unusable)
                 return Compilation(files=(), targets=tuple(names), python={}, display={}, diagnostics=tuple(diagnostics))
-        modules = _python_modules(files, names, includes_args, python_out, diagnostics) if python else {}
+        modules = _python_modules(files, names, includes_args, Path(tmp), diagnostics) if python else {}
     return Compilation(
         files=files,
         targets=tuple(names),
@@ -199,33 +198,49 @@ def _roots(specs: Sequence[Path], includes: Sequence[Path]) -> list[Path]:
     return roots
 
 
+# protoc's Python generator writes into a zip archive when told to: one file to create,
+# read and delete instead of a tree of them (137 modules for aiplatform: 0.09 s less).
+_TARGETS_ZIP = "targets.zip"
+_IMPORTS_ZIP = "imports.zip"
+
+
 def _python_modules(
     files: Sequence[descriptor_pb2.FileDescriptorProto],
     targets: Sequence[str],
     includes_args: Sequence[str],
-    out: Path,
+    tmp: Path,
     diagnostics: list[Diagnostic],
 ) -> dict[str, str]:
     """protoc's ``_pb2.py`` of every file of the closure not provided by the runtime.
 
-    The targets' modules came with the first run; imported files are generated from
-    their sources as well (not from the descriptor set, whose files carry explicit
-    JSON names), so every module embeds exactly the bytes plain protoc would: a
-    file registered twice in one process must be identical both times.
+    The targets' modules came with the first run (``tmp/targets.zip``); imported files
+    are generated from their sources as well (not from the descriptor set, whose files
+    carry explicit JSON names), so every module embeds exactly the bytes plain protoc
+    would: a file registered twice in one process must be identical both times.
     """
     wanted = [f.name for f in files if f.name not in RUNTIME_PROVIDED]
     missing = [name for name in wanted if name not in targets]
     if missing:
-        code, messages = _run([*includes_args, f"--python_out={out}", *missing])
+        code, messages = _run([*includes_args, f"--python_out={tmp / _IMPORTS_ZIP}", *missing])
         if code != 0:
             diagnostics.append(_error(SEMANTIC, f"protoc's Python generator failed: {messages.strip()}", None))
             return {}
-    return {name: _module_path(out, name).read_text(encoding="utf-8") for name in wanted}
+    return _read_modules([tmp / _TARGETS_ZIP, tmp / _IMPORTS_ZIP], wanted)
 
 
-def _module_path(out: Path, name: str) -> Path:
-    """Where protoc's Python generator writes the module of ``name`` below ``out``."""
-    return out / (name[: -len(".proto")].replace("-", "_") + "_pb2.py")
+def _read_modules(archives: Sequence[Path], names: Sequence[str]) -> dict[str, str]:
+    """The modules of ``names`` from the archives protoc wrote (the first that has each)."""
+    found: dict[str, str] = {}
+    for archive in archives:
+        if not archive.is_file():
+            continue
+        with zipfile.ZipFile(archive) as zipped:
+            entries = set(zipped.namelist())
+            for name in names:
+                entry = name[: -len(".proto")].replace("-", "_") + "_pb2.py"
+                if name not in found and entry in entries:
+                    found[name] = zipped.read(entry).decode("utf-8")
+    return {name: found[name] for name in names}
 
 
 # ---------------------------------------------------------------- in parallel
@@ -273,12 +288,11 @@ class PythonJob:
         if grpc_tools is None or grpc_tools.origin is None or not sys.executable:
             return None
         tmp = Path(tempfile.mkdtemp(prefix="wiregen-protoc-"))
-        (tmp / "py").mkdir()
         command = [sys.executable, "-S", "-E", "-c", _CHILD, str(Path(grpc_tools.origin).parent.parent)]
         try:
             with (tmp / "stderr").open("wb") as errors:
                 process = subprocess.Popen(
-                    [*command, *includes_args, f"--python_out={tmp / 'py'}", *names],
+                    [*command, *includes_args, f"--python_out={tmp / _TARGETS_ZIP}", *names],
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
                 )
         except OSError:
@@ -298,17 +312,16 @@ class PythonJob:
         try:
             if diagnostics:
                 return dict.fromkeys(wanted, ""), diagnostics
-            out = self._tmp / "py"
-            code = self._process.wait()
+            archives = [self._tmp / _TARGETS_ZIP, self._tmp / _IMPORTS_ZIP]
             missing = [name for name in wanted if name not in self._names]
-            if code != 0:  # not seen in practice: protoc failed in the child only
-                missing = wanted
+            if self._process.wait() != 0:  # not seen in practice: protoc failed in the child only
+                archives, missing = archives[1:], wanted
             if missing:
-                code, messages = _run([*self._includes_args, f"--python_out={out}", *missing])
+                code, messages = _run([*self._includes_args, f"--python_out={archives[-1]}", *missing])
                 if code != 0:
                     diagnostics.append(_error(SEMANTIC, f"protoc's Python generator failed: {messages.strip()}", None))
                     return dict.fromkeys(wanted, ""), diagnostics
-            return {name: _module_path(out, name).read_text(encoding="utf-8") for name in wanted}, diagnostics
+            return _read_modules(archives, wanted), diagnostics
         finally:
             self.cancel()
 
