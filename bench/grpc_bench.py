@@ -3,12 +3,14 @@
 Usage::
 
     python bench/grpc_bench.py generate [--sets googleapis-compute googleapis-aiplatform] [--runs 3]
-                                        [--tools wiregen protoc-pyi mypy-protobuf betterproto2]
+                                        [--tools wiregen protoc-pyi protoc-py-pyi mypy-protobuf betterproto2]
+                                        [--tools ... wiregen-baseline --baseline DIR]
     python bench/grpc_bench.py calls [--calls 3000] [--runs 5]
 
 ``generate`` runs each tool in a fresh process into an empty directory, runs
-interleaved, and reports medians of wall time and the process's peak RSS
-(``ru_maxrss`` from ``os.wait4``). ``calls`` measures sequential unary calls over
+interleaved, and reports medians of wall time, of CPU time (user + system of the
+process and its children, from ``os.wait4``: wiregen uses a second process on large
+inputs) and of peak RSS (``ru_maxrss``). ``calls`` measures sequential unary calls over
 loopback: the generated ``grpc.aio`` client against the raw ``grpc.aio`` stub
 (a ``channel.unary_unary`` callable), same server, same process, interleaved.
 Tools that are not installed are reported as unavailable.
@@ -64,7 +66,10 @@ emit(result.files, out)  # what `wiregen generate` does: check (parse) every fil
 
 TOOLS = {
     "wiregen": ("wiregen (grpc target)", _WIREGEN, ""),
+    # Another checkout's generator (``--baseline DIR``), for before/after runs side by side.
+    "wiregen-baseline": ("wiregen (grpc target), --baseline", _WIREGEN, ""),
     "protoc-pyi": ("protoc --python_out --pyi_out --grpc_python_out", _PROTOC, "--python_out=OUT --pyi_out=OUT --grpc_python_out=OUT"),
+    "protoc-py-pyi": ("protoc --python_out --pyi_out (no gRPC stubs)", _PROTOC, "--python_out=OUT --pyi_out=OUT"),
     "mypy-protobuf": ("protoc --python_out + mypy-protobuf (--mypy_out --mypy_grpc_out)", _PROTOC, "--python_out=OUT --mypy_out=OUT --mypy_grpc_out=OUT --grpc_python_out=OUT"),
     "betterproto2": ("protoc + betterproto2 (--python_betterproto2_out)", _PROTOC, "--python_betterproto2_out=OUT"),
 }
@@ -93,20 +98,30 @@ def _plugin_flags(tool: str) -> str | None:
     return " ".join(flags)
 
 
-def _run_tool(tool: str, files: list[str], timeout: float) -> tuple[str, float, float]:
+Row = tuple[str, float, float, float]
+"""status, wall seconds, CPU seconds (user + system, the process and its children), peak RSS MB"""
+
+
+BASELINE: list[Path] = []
+"""The ``generator`` directory ``wiregen-baseline`` runs (set by ``--baseline``)."""
+
+
+def _run_tool(tool: str, files: list[str], timeout: float) -> Row:
     _, code, flags = TOOLS[tool]
+    generator = BASELINE[0] if tool == "wiregen-baseline" and BASELINE else REPO / "generator"
     plugins = _plugin_flags(tool)
     if plugins is None:
-        return "unavailable", 0.0, 0.0
+        return "unavailable", 0.0, 0.0, 0.0
     out = Path(tempfile.mkdtemp(prefix=f"bench-{tool}-"))
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO / "generator"), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join([str(generator), os.environ.get("PYTHONPATH", "")]),
         "BENCH_ROOTS": os.pathsep.join(str(PROTO / r) for r in ROOTS),
         "BENCH_FLAGS": f"{plugins} {flags}".strip(),
         # betterproto2's plugin runs `ruff` from PATH on its output
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # else every run compiles every module it imports
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -120,36 +135,41 @@ def _run_tool(tool: str, files: list[str], timeout: float) -> tuple[str, float, 
         process.returncode = os.waitstatus_to_exitcode(wait_status)
     shutil.rmtree(out, ignore_errors=True)
     if elapsed >= timeout:
-        return f"timeout (>{timeout:.0f} s)", elapsed, 0.0
+        return f"timeout (>{timeout:.0f} s)", elapsed, 0.0, 0.0
     if process.returncode != 0:
-        return f"failed (exit {process.returncode})", elapsed, 0.0
-    return "ok", elapsed, usage.ru_maxrss / 1024
+        return f"failed (exit {process.returncode})", elapsed, 0.0, 0.0
+    return "ok", elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def bench_generate(sets: list[str], tools: list[str], runs: int, timeout: float) -> None:
-    print("| set | tool | status | wall s (median) | peak RSS MB | x protoc-pyi (time) |")
-    print("|---|---|---|---|---|---|")
+    bases = [t for t in ("protoc-pyi", "protoc-py-pyi") if t in tools]
+    print(
+        "| set | tool | status | wall s (median) | CPU s (median) | peak RSS MB | "
+        + " | ".join(f"x {b} (wall)" for b in bases)
+        + " |"
+    )
+    print("|---|---|---|---|---|---|" + "---|" * len(bases))
     for name in sets:
         files = _set_files(name)
-        results: dict[str, list[tuple[str, float, float]]] = {t: [] for t in tools}
+        results: dict[str, list[Row]] = {t: [] for t in tools}
         for _ in range(runs):
             for tool in tools:
                 if results[tool] and results[tool][-1][0] != "ok":
                     continue  # failed or unavailable once: not again
                 results[tool].append(_run_tool(tool, files, timeout))
-        base = _median_time(results.get("protoc-pyi", []))
+        base_walls = {b: _median(results[b], 1) for b in bases}
         for tool in tools:
             rows = results[tool]
             status = rows[-1][0] if rows else "not run"
-            wall = _median_time(rows)
-            rss = statistics.median(r[2] for r in rows) if rows and status == "ok" else 0.0
-            ratio = f"{wall / base:.2f}" if base and wall and status == "ok" else ""
-            shown = f"{wall:.2f}" if status == "ok" else ""
-            print(f"| {name} | {TOOLS[tool][0]} | {status} | {shown} | {rss:.0f} | {ratio} |")
+            ok = status == "ok"
+            wall, cpu, rss = (_median(rows, i) for i in (1, 2, 3))
+            ratios = [f"{wall / base_walls[b]:.2f}" if ok and base_walls[b] else "" for b in bases]
+            shown = [f"{wall:.2f}", f"{cpu:.2f}", f"{rss:.0f}"] if ok else ["", "", ""]
+            print(f"| {name} | {TOOLS[tool][0]} | {status} | " + " | ".join(shown + ratios) + " |")
 
 
-def _median_time(rows: list[tuple[str, float, float]]) -> float:
-    good = [r[1] for r in rows if r[0] == "ok"]
+def _median(rows: list[Row], column: int) -> float:
+    good = [float(row[column]) for row in rows if row[0] == "ok"]
     return statistics.median(good) if good else 0.0
 
 
@@ -172,7 +192,7 @@ async def _calls(catalog: object, calls: int, runs: int) -> None:
 
     cat: object = catalog
 
-    class Catalog(cat.CatalogServiceServicer):  # type: ignore[attr-defined,misc,name-defined]
+    class Catalog(cat.CatalogServiceServicer):  # type: ignore[misc,name-defined]
         async def get_product(self, request: object, context: object) -> object:
             return cat.Product(id="p", name="n")  # type: ignore[attr-defined]
 
@@ -224,7 +244,11 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate")
     gen.add_argument("--sets", nargs="+", default=["googleapis-compute", "googleapis-aiplatform"])
-    gen.add_argument("--tools", nargs="+", default=list(TOOLS), choices=list(TOOLS))
+    gen.add_argument("--tools", nargs="+", default=[t for t in TOOLS if t != "wiregen-baseline"], choices=list(TOOLS))
+    gen.add_argument(
+        "--baseline", type=Path, metavar="DIR",
+        help="another wiregen checkout (e.g. `git archive REV | tar -x -C DIR`) for the wiregen-baseline tool",
+    )
     gen.add_argument("--runs", type=int, default=3)
     gen.add_argument("--timeout", type=float, default=300)
     calls = sub.add_parser("calls")
@@ -232,6 +256,10 @@ def main() -> None:
     calls.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     if args.command == "generate":
+        if "wiregen-baseline" in args.tools:
+            if args.baseline is None:
+                parser.error("the wiregen-baseline tool needs --baseline DIR")
+            BASELINE.append(args.baseline.resolve() / "generator")
         bench_generate(args.sets, args.tools, args.runs, args.timeout)
     else:
         bench_calls(args.calls, args.runs)
