@@ -151,7 +151,8 @@ _PROTO_TARGETS = frozenset({Target.GRPC, Target.IR})
 
 
 def _generate_proto(request: GenerateRequest) -> GenerateResult:
-    """``.proto`` files: protoc (in-process) -> IR -> the ``grpc`` (and ``ir``) target."""
+    """``.proto`` files: protoc (in-process; for large inputs its Python generator in a
+    child process meanwhile) -> IR -> the ``grpc`` (and ``ir``) target."""
     from wiregen.frontends import proto, protoc
 
     specs = (request.spec, *(s for s in request.specs if s != request.spec))

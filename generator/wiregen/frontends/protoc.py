@@ -5,7 +5,8 @@ One compilation parses the given ``.proto`` files and everything they import int
 lets protoc's own Python generator write the ``_pb2.py`` modules of every file in
 that closure from the very same descriptors. protoc reports problems on the
 process's standard error (file descriptor 2, not ``sys.stderr``), so that is where
-they are read from; each becomes a located diagnostic.
+they are read from; each becomes a located diagnostic. For large inputs the Python
+generator runs in a child process instead, alongside the rest (:class:`PythonJob`).
 """
 
 from __future__ import annotations
