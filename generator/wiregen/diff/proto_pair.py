@@ -4,12 +4,12 @@ Nearly all the time of a proto diff is protoc parsing both trees (single-threade
 C++), and then turning descriptors into IR. So:
 
 * the old revision is compiled in a forked child process while this one compiles
-  the new one (two cores, about the time of one compilation); the child sends back
-  its descriptors, serialised per file, which is a copy of bytes rather than a
-  pickle of an object graph;
+  the new one (two cores, about the time of one compilation);
 * only declarations whose descriptors differ between the revisions become IR: a
   message, enum or service with byte-identical descriptors cannot differ, and in
-  a year of googleapis most of them are untouched, even in files that changed.
+  a year of googleapis most of them are untouched, even in files that changed. The
+  two processes swap digests of their declarations to agree on which those are,
+  each makes the IR of its own revision, and only the old IR (small) crosses back.
 
 Without fork (or on one core) both are compiled here, one after the other; the
 result is the same.
@@ -17,6 +17,7 @@ result is the same.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -24,41 +25,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from google.protobuf import descriptor_pb2
-
 from wiregen.diagnostics import Diagnostic, Severity, SourceSpan, error
 from wiregen.diff.revision import Revision, UnderDirectory, as_is
 from wiregen.frontends import proto
 from wiregen.frontends.protoc import Compilation, compile_protos
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """A compilation in a form that crosses a pipe cheaply."""
-
-    files: tuple[bytes, ...]
-    targets: tuple[str, ...]
-    display: dict[str, str]
-    diagnostics: tuple[Diagnostic, ...]
-
-    @classmethod
-    def of(cls, compiled: Compilation) -> _Compiled:
-        return cls(
-            files=tuple(f.SerializeToString(deterministic=True) for f in compiled.files),
-            targets=compiled.targets,
-            display=compiled.display,
-            diagnostics=compiled.diagnostics,
-        )
-
-    def compilation(self) -> Compilation:
-        parse = descriptor_pb2.FileDescriptorProto.FromString
-        return Compilation(
-            files=tuple(parse(raw) for raw in self.files),
-            targets=self.targets,
-            python={},
-            display=self.display,
-            diagnostics=self.diagnostics,
-        )
+from wiregen.ir import model as ir
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +52,36 @@ class _Tree:
             return cls(path, label, (path,), tuple(includes), None)
         return cls(path, label, (), (), error("WG402", "file or directory not found", SourceSpan(file=label)))
 
-    def compile(self, display_base: Path) -> _Compiled:
-        if self.problem is not None:
-            return _Compiled((), (), {}, (self.problem,))
-        return _Compiled.of(compile_protos(self.specs, self.roots, display_base=display_base, python=False))
+
+
+class _Side:
+    """One revision's half of the work: compile; fingerprint every top-level declaration;
+    then, told which declarations differ from the other revision, make their IR."""
+
+    def __init__(self, tree: _Tree, display_base: Path) -> None:
+        self.tree = tree
+        self.compilation: Compilation | None = None
+        self.errors: tuple[Diagnostic, ...] = (tree.problem,) if tree.problem else ()
+        if tree.problem is None:
+            compiled = compile_protos(tree.specs, tree.roots, display_base=display_base, python=False)
+            # protoc's warnings (unused imports, ...) say nothing about compatibility.
+            self.errors = tuple(d for d in compiled.diagnostics if d.severity is Severity.ERROR)
+            self.compilation = compiled if compiled.files and not self.errors else None
+
+    def fingerprints(self) -> dict[str, bytes]:
+        return {} if self.compilation is None else _declarations(self.compilation)
+
+    def api(self, changed: frozenset[str]) -> ir.Api:
+        assert self.compilation is not None
+        return proto.build_ir(self.compilation, only=changed)
+
+    def revision(self, api: ir.Api | None) -> Revision:
+        locate = UnderDirectory(self.tree.path) if self.tree.path.is_dir() else as_is
+        return Revision(api=api, diagnostics=self.errors, label=self.tree.label, locate=locate)
+
+
+def _changed(old: dict[str, bytes], new: dict[str, bytes]) -> frozenset[str]:
+    return frozenset(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
 
 
 def read_proto_pair(
@@ -98,65 +95,60 @@ def read_proto_pair(
     base = display_base or Path.cwd()
     old_label, new_label = labels or (old.as_posix(), new.as_posix())
     old_tree, new_tree = _Tree.of(old, includes, old_label), _Tree.of(new, includes, new_label)
-    old_compiled, new_compiled = _compile_both(old_tree, new_tree, base)
-    return _revisions((old_tree, old_compiled), (new_tree, new_compiled))
+    if (os.cpu_count() or 1) >= 2 and "fork" in multiprocessing.get_all_start_methods():
+        return _in_parallel(old_tree, new_tree, base)
+    return _in_turn(old_tree, new_tree, base)
 
 
-def _compile_both(old: _Tree, new: _Tree, base: Path) -> tuple[_Compiled, _Compiled]:
-    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return old.compile(base), new.compile(base)
+def _in_turn(old_tree: _Tree, new_tree: _Tree, base: Path) -> tuple[Revision, Revision]:
+    old, new = _Side(old_tree, base), _Side(new_tree, base)
+    if old.compilation is None or new.compilation is None:
+        return old.revision(None), new.revision(None)
+    changed = _changed(old.fingerprints(), new.fingerprints())
+    return old.revision(old.api(changed)), new.revision(new.api(changed))
+
+
+def _in_parallel(old_tree: _Tree, new_tree: _Tree, base: Path) -> tuple[Revision, Revision]:
+    """The old revision in a forked child, the new one here; they meet twice: to agree on
+    what changed (fingerprints one way, the changed names back), and for the old IR."""
     context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(old, base, sender), daemon=True)
+    here, there = context.Pipe(duplex=True)
+    child = context.Process(target=_child, args=(old_tree, base, there), daemon=True)
     child.start()
-    sender.close()
+    there.close()
     try:
-        new_compiled = new.compile(base)
+        new = _Side(new_tree, base)
         try:
-            old_compiled: _Compiled = receiver.recv()
-        except EOFError:  # the child died (killed, out of memory): compile it here
-            old_compiled = old.compile(base)
+            old_errors, old_fingerprints = here.recv()
+            if old_fingerprints is None or new.compilation is None:
+                here.send(None)
+                old_revision = Revision(api=None, diagnostics=old_errors, label=old_tree.label, locate=as_is)
+                return old_revision, new.revision(None)
+            changed = _changed(old_fingerprints, new.fingerprints())
+            here.send(changed)
+            new_api = new.api(changed)
+            old_revision = here.recv()
+        except (EOFError, OSError):  # the child died (killed, out of memory): do it here
+            return _in_turn(old_tree, new_tree, base)
     finally:
-        receiver.close()
+        here.close()
         child.join()
-    return old_compiled, new_compiled
+    return old_revision, new.revision(new_api)
 
 
-def _child(tree: _Tree, base: Path, sender: Connection) -> None:
-    sender.send(tree.compile(base))
-    sender.close()
-
-
-def _revisions(*sides: tuple[_Tree, _Compiled]) -> tuple[Revision, Revision]:
-    (old_tree, old), (new_tree, new) = sides
-    errors = [
-        tuple(d for d in compiled.diagnostics if d.severity is Severity.ERROR) for _, compiled in sides
-    ]
-    if any(errors) or not old.files or not new.files:
-        return (
-            Revision(api=None, diagnostics=errors[0], label=old_tree.label, locate=as_is),
-            Revision(api=None, diagnostics=errors[1], label=new_tree.label, locate=as_is),
-        )
-    old_compilation, new_compilation = old.compilation(), new.compilation()
-    old_declarations, new_declarations = _declarations(old_compilation), _declarations(new_compilation)
-    changed = frozenset(
-        name
-        for name in old_declarations.keys() | new_declarations.keys()
-        if old_declarations.get(name) != new_declarations.get(name)
-    )
-    revisions = []
-    for tree, compilation in ((old_tree, old_compilation), (new_tree, new_compilation)):
-        # protoc's warnings (unused imports, ...) say nothing about compatibility.
-        locate = UnderDirectory(tree.path) if tree.path.is_dir() else as_is
-        api = proto.build_ir(compilation, only=changed)
-        revisions.append(Revision(api=api, diagnostics=(), label=tree.label, locate=locate))
-    return revisions[0], revisions[1]
+def _child(tree: _Tree, base: Path, parent: Connection) -> None:
+    side = _Side(tree, base)
+    parent.send((side.errors, side.fingerprints() if side.compilation is not None else None))
+    changed = parent.recv()
+    if changed is not None:
+        parent.send(side.revision(side.api(changed)))
+    parent.close()
 
 
 def _declarations(compilation: Compilation) -> dict[str, bytes]:
-    """Top-level message, enum and service -> its descriptor, serialised.
+    """Top-level message, enum and service -> a digest of its descriptor, serialised.
 
-    Equal bytes mean equal IR (type references in descriptors are already resolved
+    Equal digests mean equal IR (type references in descriptors are already resolved
     full names; positions and comments live apart, in the file's source info).
     """
     found = {}
@@ -164,8 +156,9 @@ def _declarations(compilation: Compilation) -> dict[str, bytes]:
         # What a file says applies to all its declarations: proto2 vs proto3 decides
         # field presence, editions decide features, so they are part of the key.
         context = f"{file.syntax}\0{file.edition}\0{file.package}\0".encode()
+        options = file.options.SerializeToString(deterministic=True)
         for name, item in proto.top_level(file):
-            found[name] = context + item.SerializeToString(deterministic=True) + file.options.SerializeToString(
-                deterministic=True
-            )
+            found[name] = hashlib.blake2b(
+                context + item.SerializeToString(deterministic=True) + options, digest_size=16
+            ).digest()
     return found
