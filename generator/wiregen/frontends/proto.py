@@ -103,13 +103,30 @@ def major_version(package: str) -> str:
 class _Source:
     """Comments and positions of one file, by descriptor path."""
 
-    def __init__(self, proto: descriptor_pb2.FileDescriptorProto, display: str) -> None:
+    def __init__(
+        self,
+        proto: descriptor_pb2.FileDescriptorProto,
+        display: str,
+        roots: frozenset[tuple[int, int]] | None = None,
+    ) -> None:
         self.display = display
-        # Declarations sit at even-length paths (pairs of field number and index); the
-        # many odd-length ones (a field's name, number, type...) are never asked for.
-        self._locations = {
-            tuple(path): loc for loc in proto.source_code_info.location if not len(path := loc.path) % 2
-        }
+        self._proto = proto
+        self._roots = roots
+        self._index: dict[tuple[int, ...], descriptor_pb2.SourceCodeInfo.Location] | None = None
+
+    @property
+    def _locations(self) -> dict[tuple[int, ...], descriptor_pb2.SourceCodeInfo.Location]:
+        """Built on first use, and only under ``roots`` (top-level declarations) if given."""
+        if self._index is None:
+            # Declarations sit at even-length paths (pairs of field number and index); the
+            # many odd-length ones (a field's name, number, type...) are never asked for.
+            roots = self._roots
+            self._index = {
+                tuple(path): loc
+                for loc in self._proto.source_code_info.location
+                if not len(path := loc.path) % 2 and (roots is None or tuple(path[:2]) in roots)
+            }
+        return self._index
 
     def span(self, path: tuple[int, ...]) -> SourceSpan:
         pointer = "".join(f"/{p}" for p in path)
@@ -119,6 +136,8 @@ class _Source:
         return SourceSpan(file=self.display, pointer=pointer, line=loc.span[0] + 1, col=loc.span[1] + 1)
 
     def doc(self, path: tuple[int, ...]) -> str:
+        if len(path) % 2:
+            return ""  # not a declaration (see _locations)
         loc = self._locations.get(path)
         if loc is None:
             return ""
@@ -141,9 +160,10 @@ class _Builder:
         types: list[ir.TypeDef] = []
         services: list[ir.Service] = []
         for proto in compiled.files:
-            if only is not None and not any(name in only for name in top_level_names(proto)):
+            roots = None if only is None else _wanted_roots(proto, only)
+            if roots is not None and not roots:
                 continue
-            source = _Source(proto, compiled.display[proto.name])
+            source = _Source(proto, compiled.display[proto.name], roots)
             types.extend(self._types(proto, source, only))
             services.extend(self._services(proto, source, only))
         first = next(f for f in compiled.files if f.name == compiled.targets[0])
@@ -357,6 +377,19 @@ def top_level(proto: descriptor_pb2.FileDescriptorProto) -> Iterator[tuple[str, 
     for group in (proto.message_type, proto.enum_type, proto.service):
         for item in group:
             yield f"{prefix}.{item.name}", item
+
+
+def _wanted_roots(proto: descriptor_pb2.FileDescriptorProto, only: frozenset[str]) -> frozenset[tuple[int, int]]:
+    """Source-info path prefixes of the top-level declarations named in ``only``."""
+    prefix = f".{proto.package}" if proto.package else ""
+    groups: tuple[tuple[int, Any], ...] = (
+        (_FILE_MESSAGE, proto.message_type),
+        (_FILE_ENUM, proto.enum_type),
+        (_FILE_SERVICE, proto.service),
+    )
+    return frozenset(
+        (kind, index) for kind, group in groups for index, item in enumerate(group) if f"{prefix}.{item.name}" in only
+    )
 
 
 def top_level_names(proto: descriptor_pb2.FileDescriptorProto) -> Iterator[str]:
