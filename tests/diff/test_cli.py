@@ -237,4 +237,4 @@ def test_proto_directories_are_compared_as_a_whole(tmp_path: Path) -> None:
     assert code == 1
     assert "D404 field-type-changed" in out and "shop.v1.Item.count" in out
     assert "new/shop/v1/shop.proto:5:3" in out
-    assert "package shop.v1: 1 breaking change need" in out or "package shop.v1: 1 breaking change" in out
+    assert "package shop.v1: 1 breaking change needs a new major version (a new package shop.v2)" in out

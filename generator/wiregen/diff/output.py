@@ -48,9 +48,11 @@ def summary(report: DiffReport, fail_on: Severity) -> str:
         f"{report.count(severity)} {severity.value}" for severity in (Severity.BREAKING, Severity.WARNING, Severity.NON_BREAKING)
     )
     parts = [counts]
-    if report.old_version or report.new_version:
+    if report.family == "proto":
+        pass  # versions live in package names: the D703/D706 findings say what is needed
+    elif report.old_version or report.new_version:
         parts.append(f"version {report.old_version or '?'} -> {report.new_version or '?'}")
-    if report.required_bump is not Bump.NONE:
+    if report.required_bump is not Bump.NONE and report.family != "proto":
         bump = f"needs a {report.required_bump.label} bump"
         if report.expected_version:
             bump += f" ({report.expected_version} or later)"

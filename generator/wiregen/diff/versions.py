@@ -139,13 +139,13 @@ def gate_packages(changes: Sequence[Change], findings: Findings) -> Verdict:
         version = _PROTO_MAJOR.match(last)
         first = found[0]
         site = Site(package or "(no package)", first.old, first.new, package)
-        count = f"{len(found)} breaking change{'s' if len(found) > 1 else ''}"
+        count = f"{len(found)} breaking change{'s need' if len(found) > 1 else ' needs'}"
         if version is not None and version.group(2):
             findings.add("D706", f"package {package}: {count} in an unstable ({last}) package", site, path=package)
         elif version is not None:
             successor = f"{package.rsplit('.', 1)[0]}.v{int(version.group(1)) + 1}" if "." in package else f"v{int(version.group(1)) + 1}"
             findings.add(
-                "D703", f"package {package}: {count} need a new major version (a new package {successor})",
+                "D703", f"package {package}: {count} a new major version (a new package {successor})",
                 site, path=package,
             )
         else:
