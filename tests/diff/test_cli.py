@@ -238,3 +238,16 @@ def test_proto_directories_are_compared_as_a_whole(tmp_path: Path) -> None:
     assert "D404 field-type-changed" in out and "shop.v1.Item.count" in out
     assert "new/shop/v1/shop.proto:5:3" in out
     assert "package shop.v1: 1 breaking change needs a new major version (a new package shop.v2)" in out
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "github"])
+def test_control_characters_from_the_spec_are_shown_not_obeyed(tmp_path: Path, output_format: str) -> None:
+    hostile = "\x1b[31mred\u202e"
+    escaped = hostile.encode("unicode_escape").decode("ascii")  # YAML's double quotes decode it
+    prop = f'        "{escaped}": {{type: %s}}\n        tag: {{type: string}}\n'
+    old = _write(tmp_path, "old.yaml", _edit(PETS_V1, "        tag: {type: string}\n", prop % "string"))
+    new = _write(tmp_path, "new.yaml", _edit(PETS_V1, "        tag: {type: string}\n", prop % "integer"))
+    code, out, _ = _run(old, new, "--output-format", output_format)
+    assert code == 1 and "D210" in out  # the message names the property: `type of Pet.<name> changed`
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "x1b" in out and "u202e" in out  # still visible, as escapes

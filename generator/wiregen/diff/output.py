@@ -35,8 +35,16 @@ def render(report: DiffReport, output_format: str, fail_on: Severity) -> str:
     return text(report, fail_on)
 
 
+def visible(text: str) -> str:
+    """Spec text made safe for a terminal or a log: control and bidi-override characters
+    (an ANSI escape, U+202E in a property name) shown as escapes, not obeyed."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _where(span: SourceSpan | None) -> str:
-    return "-" if span is None else str(span)
+    return "-" if span is None else visible(str(span))
 
 
 def _verdict(report: DiffReport, fail_on: Severity) -> str:
@@ -66,11 +74,12 @@ def summary(report: DiffReport, fail_on: Severity) -> str:
 def text(report: DiffReport, fail_on: Severity) -> str:
     lines = [f"wiregen diff {report.old} -> {report.new}"]
     for change in report.changes:
-        lines.append(f"{change.severity.value:<12} {change.code} {change.rule.slug}: {change.message}")
+        lines.append(f"{change.severity.value:<12} {change.code} {change.rule.slug}: {visible(change.message)}")
+        path = f"  {visible(change.path)}" if change.path else ""
         if change.old is not None:
-            lines.append(f"    old: {_where(change.old)}" + (f"  {change.path}" if change.path else ""))
+            lines.append(f"    old: {_where(change.old)}{path}")
         if change.new is not None:
-            lines.append(f"    new: {_where(change.new)}" + (f"  {change.path}" if change.path and change.old is None else ""))
+            lines.append(f"    new: {_where(change.new)}{path if change.old is None else ''}")
     lines.append(summary(report, fail_on))
     return "\n".join(lines) + "\n"
 
@@ -120,7 +129,7 @@ def _md(text: str) -> str:
     out = []
     for char in text:
         out.append("\\" + char if char in "\\`*_{}[]<>()#+!|~" else char)
-    return "".join(out).replace("\n", " ")
+    return visible("".join(out).replace("\n", " "))
 
 
 def markdown(report: DiffReport, fail_on: Severity) -> str:
@@ -161,7 +170,9 @@ def github(report: DiffReport, fail_on: Severity) -> str:
         level = DiagnosticSeverity.ERROR if failing else _LEVEL[change.severity]
         if not failing and level is DiagnosticSeverity.ERROR:
             level = DiagnosticSeverity.WARNING
-        diagnostic = Diagnostic(severity=level, code=f"{change.code} {change.rule.slug}", message=change.message, span=span)
+        diagnostic = Diagnostic(
+            severity=level, code=f"{change.code} {change.rule.slug}", message=visible(change.message), span=span
+        )
         lines.append(github_annotation(diagnostic))
     lines.append(summary(report, fail_on))
     return "\n".join(lines) + "\n"
