@@ -12,7 +12,8 @@ Cases (targets from issue 6):
   WIRE_JSON category on the same pair.
 
 Every run is a fresh process timed from spawn to exit (interpreter start included);
-commands alternate, and the report gives medians. Memory is the peak, over the
+commands alternate, and the report gives medians. Memory is measured in three
+separate runs (sampling /proc costs CPU the timed runs must not lose) as the peak, over the
 run, of the memory of the process and all its descendants, sampled from /proc
 every 5 ms, three ways: resident sets summed (wiregen diff forks one child to
 compile the old revision, and this counts the pages they share twice: it
@@ -94,7 +95,9 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def run(command: Sequence[str], env: dict[str, str], cwd: Path) -> Sample:
+def run(command: Sequence[str], env: dict[str, str], cwd: Path, *, sample_memory: bool) -> Sample:
+    """One run. Memory is sampled only when asked: reading /proc every 5 ms costs CPU
+    that a 2-core machine takes from the run, so timed runs and sampled runs are apart."""
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peaks = {"tree": 0, "pss": 0, "process": 0}
@@ -109,10 +112,12 @@ def run(command: Sequence[str], env: dict[str, str], cwd: Path) -> Sample:
             time.sleep(0.005)
 
     watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
+    if sample_memory:
+        watcher.start()
     _, stderr = process.communicate()
     elapsed = time.perf_counter() - start
-    watcher.join()
+    if sample_memory:
+        watcher.join()
     if process.returncode not in (0, 1, 100):  # 1 / 100: changes found, the expected outcome
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr.decode()[-2000:]}")
     return Sample(elapsed, peaks["tree"] / 1024, peaks["pss"] / 1024, peaks["process"] / 1024, process.returncode)
@@ -199,30 +204,39 @@ def cases(tmp: Path, wanted: set[str]) -> list[Case]:
     return found
 
 
-def measure(case: Case, runs: int, cwd: Path) -> dict[str, list[Sample]]:
+def measure(case: Case, runs: int, cwd: Path) -> tuple[dict[str, list[Sample]], dict[str, list[Sample]]]:
+    """(timed runs, memory-sampled runs) per command, alternating commands."""
     env = _environment()
-    samples: dict[str, list[Sample]] = {name: [] for name in case.commands}
+    timed: dict[str, list[Sample]] = {name: [] for name in case.commands}
+    sampled: dict[str, list[Sample]] = {name: [] for name in case.commands}
     for command in case.commands.values():  # one warm-up each: page cache, .pyc files
-        run(command, env, cwd)
+        run(command, env, cwd, sample_memory=False)
     for _ in range(runs):
         for name, command in case.commands.items():
-            samples[name].append(run(command, env, cwd))
-    return samples
+            timed[name].append(run(command, env, cwd, sample_memory=False))
+    for _ in range(3):
+        for name, command in case.commands.items():
+            sampled[name].append(run(command, env, cwd, sample_memory=True))
+    return timed, sampled
 
 
-def report(case: Case, samples: dict[str, list[Sample]], emit: Callable[[str], None]) -> None:
+def report(
+    case: Case, measured: tuple[dict[str, list[Sample]], dict[str, list[Sample]]], emit: Callable[[str], None]
+) -> None:
+    timed, sampled = measured
     emit(f"\n### {case.name} (target: {case.targets})\n")
     emit("| command | median s | min s | peak MB, RSS summed | peak MB, PSS summed | peak MB, largest process |")
     emit("|---|---|---|---|---|---|")
-    baseline = statistics.median(s.seconds for s in samples["wiregen diff"])
-    for name, found in samples.items():
+    baseline = statistics.median(s.seconds for s in timed["wiregen diff"])
+    for name, found in timed.items():
         seconds = statistics.median(s.seconds for s in found)
         ratio = "" if name == "wiregen diff" else f" ({seconds / baseline:.2f}x wiregen)"
+        memory = sampled[name]
         emit(
             f"| {name} | {seconds:.2f}{ratio} | {min(s.seconds for s in found):.2f} | "
-            f"{statistics.median(s.peak_tree_mb for s in found):.0f} | "
-            f"{statistics.median(s.peak_pss_mb for s in found):.0f} | "
-            f"{statistics.median(s.peak_process_mb for s in found):.0f} |"
+            f"{statistics.median(s.peak_tree_mb for s in memory):.0f} | "
+            f"{statistics.median(s.peak_pss_mb for s in memory):.0f} | "
+            f"{statistics.median(s.peak_process_mb for s in memory):.0f} |"
         )
 
 
