@@ -11,6 +11,10 @@ C++), and then turning descriptors into IR. So:
   two processes swap digests of their declarations to agree on which those are,
   each makes the IR of its own revision, and only the old IR (small) crosses back.
 
+Before either, only the files whose text or imports differ are kept for compiling
+(:mod:`wiregen.diff.proto_closure`): a change to one file of a large tree compiles
+that file and what depends on it, not the tree.
+
 Without fork (or on one core) both are compiled here, one after the other; the
 result is the same.
 """
@@ -26,9 +30,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from wiregen.diagnostics import Diagnostic, Severity, SourceSpan, error
+from wiregen.diff.proto_closure import changed_files
 from wiregen.diff.revision import Revision, UnderDirectory, as_is
 from wiregen.frontends import proto
-from wiregen.frontends.protoc import Compilation, compile_protos
+from wiregen.frontends.protoc import Compilation, bundled_include, compile_protos
 from wiregen.ir import model as ir
 
 
@@ -41,6 +46,15 @@ class _Tree:
     specs: tuple[Path, ...]
     roots: tuple[Path, ...]
     problem: Diagnostic | None
+
+    def names(self) -> dict[str, Path]:
+        """Import name -> file, for a directory revision (its own include root)."""
+        return {spec.relative_to(self.path).as_posix(): spec for spec in self.specs} if self.path.is_dir() else {}
+
+    def only(self, names: frozenset[str]) -> _Tree:
+        """The same revision, compiling only the files named (their imports come along)."""
+        specs = tuple(spec for name, spec in self.names().items() if name in names)
+        return _Tree(self.path, self.label, specs, self.roots, self.problem)
 
     @classmethod
     def of(cls, path: Path, includes: Sequence[Path], label: str) -> _Tree:
@@ -62,17 +76,24 @@ class _Side:
         self.tree = tree
         self.compilation: Compilation | None = None
         self.errors: tuple[Diagnostic, ...] = (tree.problem,) if tree.problem else ()
-        if tree.problem is None:
+        self.empty = tree.problem is None and not tree.specs
+        """Nothing of this revision can differ from the other: no protoc run at all."""
+        if tree.problem is None and tree.specs:
             compiled = compile_protos(tree.specs, tree.roots, display_base=display_base, python=False)
             # protoc's warnings (unused imports, ...) say nothing about compatibility.
             self.errors = tuple(d for d in compiled.diagnostics if d.severity is Severity.ERROR)
             self.compilation = compiled if compiled.files and not self.errors else None
 
+    @property
+    def ready(self) -> bool:
+        return self.compilation is not None or self.empty
+
     def fingerprints(self) -> dict[str, bytes]:
         return {} if self.compilation is None else _declarations(self.compilation)
 
     def api(self, changed: frozenset[str]) -> ir.Api:
-        assert self.compilation is not None
+        if self.compilation is None:
+            return ir.Api(name="", version="", source_format="proto", span=SourceSpan(file=self.tree.label))
         return proto.build_ir(self.compilation, only=changed)
 
     def revision(self, api: ir.Api | None) -> Revision:
@@ -95,6 +116,11 @@ def read_proto_pair(
     base = display_base or Path.cwd()
     old_label, new_label = labels or (old.as_posix(), new.as_posix())
     old_tree, new_tree = _Tree.of(old, includes, old_label), _Tree.of(new, includes, new_label)
+    if old.is_dir() and new.is_dir() and old_tree.problem is None and new_tree.problem is None:
+        # Only files whose text or imports changed can differ: compile just those.
+        bundled = (bundled_include(),)
+        changed = changed_files(old_tree.names(), (*old_tree.roots, *bundled), new_tree.names(), (*new_tree.roots, *bundled))
+        old_tree, new_tree = old_tree.only(changed), new_tree.only(changed)
     if (os.cpu_count() or 1) >= 2 and "fork" in multiprocessing.get_all_start_methods():
         return _in_parallel(old_tree, new_tree, base)
     return _in_turn(old_tree, new_tree, base)
@@ -102,7 +128,7 @@ def read_proto_pair(
 
 def _in_turn(old_tree: _Tree, new_tree: _Tree, base: Path) -> tuple[Revision, Revision]:
     old, new = _Side(old_tree, base), _Side(new_tree, base)
-    if old.compilation is None or new.compilation is None:
+    if not old.ready or not new.ready:
         return old.revision(None), new.revision(None)
     changed = _changed(old.fingerprints(), new.fingerprints())
     return old.revision(old.api(changed)), new.revision(new.api(changed))
@@ -120,7 +146,7 @@ def _in_parallel(old_tree: _Tree, new_tree: _Tree, base: Path) -> tuple[Revision
         new = _Side(new_tree, base)
         try:
             old_errors, old_fingerprints = here.recv()
-            if old_fingerprints is None or new.compilation is None:
+            if old_fingerprints is None or not new.ready:
                 here.send(None)
                 old_revision = Revision(api=None, diagnostics=old_errors, label=old_tree.label, locate=as_is)
                 return old_revision, new.revision(None)
@@ -138,7 +164,7 @@ def _in_parallel(old_tree: _Tree, new_tree: _Tree, base: Path) -> tuple[Revision
 
 def _child(tree: _Tree, base: Path, parent: Connection) -> None:
     side = _Side(tree, base)
-    parent.send((side.errors, side.fingerprints() if side.compilation is not None else None))
+    parent.send((side.errors, side.fingerprints() if side.ready else None))
     changed = parent.recv()
     if changed is not None:
         parent.send(side.revision(side.api(changed)))
