@@ -251,3 +251,20 @@ def test_control_characters_from_the_spec_are_shown_not_obeyed(tmp_path: Path, o
     assert code == 1 and "D210" in out  # the message names the property: `type of Pet.<name> changed`
     assert "\x1b" not in out and "\u202e" not in out
     assert "x1b" in out and "u202e" in out  # still visible, as escapes
+
+
+@needs_git
+def test_a_proto_tree_against_a_git_revision(tmp_path: Path) -> None:
+    source = 'syntax = "proto3";\npackage shop.v1;\nmessage Item {\n  string id = 1;\n  int64 count = 2;\n}\n'
+    _write(tmp_path, "proto/shop/v1/shop.proto", source)
+    _write(tmp_path, "proto/shop/v1/other.proto", 'syntax = "proto3";\npackage shop.v1;\nmessage Other {}\n')
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "v1")
+    code, out, err = _run("proto", "--against", "HEAD", cwd=tmp_path)
+    assert code == 0 and "0 breaking, 0 warning, 0 non-breaking" in out, err
+    _write(tmp_path, "proto/shop/v1/shop.proto", source.replace("int64 count", "int32 count"))
+    code, out, _ = _run("proto", "--against", "HEAD", cwd=tmp_path)
+    assert code == 1
+    assert "D404 field-type-changed" in out
+    assert "old: HEAD:proto/shop/v1/shop.proto:5:3" in out and "new: proto/shop/v1/shop.proto:5:3" in out

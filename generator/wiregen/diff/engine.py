@@ -8,7 +8,17 @@ from pathlib import Path
 
 from wiregen.diagnostics import Diagnostic, SourceSpan, error, has_errors
 from wiregen.diff.changes import Change, Findings, Site
-from wiregen.diff.revision import MISMATCH, Revision, is_proto, read_at_ref, read_revision
+from wiregen.diff.revision import (
+    MISMATCH,
+    GitProblem,
+    Revision,
+    at_ref,
+    checkout,
+    git_error,
+    is_proto,
+    read_at_ref,
+    read_revision,
+)
 from wiregen.diff.rules import Kind, Severity
 from wiregen.diff.versions import Bump, Verdict, gate_packages, gate_version
 from wiregen.ir.model import Api
@@ -149,6 +159,22 @@ def diff_against(
     spec: Path, ref: str, *, includes: Sequence[Path] = (), allow_remote_refs: bool = False
 ) -> DiffReport:
     """Compare ``spec`` at git revision ``ref`` with the working tree."""
+    if spec.is_dir():  # a .proto tree: both sides together, compiling only what changed
+        from wiregen.diff.proto_pair import read_proto_pair
+
+        try:
+            with checkout(spec, ref, includes) as (old_path, old_includes, root):
+                old_revision, new_revision = read_proto_pair(
+                    old_path,
+                    spec,
+                    includes=includes,
+                    old_includes=old_includes,
+                    display_bases=(root, Path.cwd()),
+                    labels=(f"{ref}:{spec.as_posix()}", spec.as_posix()),
+                )
+        except (GitProblem, ValueError) as problem:
+            return diff_revisions(git_error(spec, ref, problem), read_revision(spec, includes=includes))
+        return diff_revisions(at_ref(old_revision, ref), new_revision)
     old = read_at_ref(spec, ref, includes=includes, allow_remote_refs=allow_remote_refs)
     new = read_revision(spec, includes=includes, allow_remote_refs=allow_remote_refs)
     return diff_revisions(old, new)

@@ -46,6 +46,8 @@ class _Tree:
     specs: tuple[Path, ...]
     roots: tuple[Path, ...]
     problem: Diagnostic | None
+    display_base: Path = Path()
+    """Where displayed paths are relative to (a checkout's root for a git revision)."""
 
     def names(self) -> dict[str, Path]:
         """Import name -> file, for a directory revision (its own include root)."""
@@ -54,17 +56,18 @@ class _Tree:
     def only(self, names: frozenset[str]) -> _Tree:
         """The same revision, compiling only the files named (their imports come along)."""
         specs = tuple(spec for name, spec in self.names().items() if name in names)
-        return _Tree(self.path, self.label, specs, self.roots, self.problem)
+        return _Tree(self.path, self.label, specs, self.roots, self.problem, self.display_base)
 
     @classmethod
-    def of(cls, path: Path, includes: Sequence[Path], label: str) -> _Tree:
+    def of(cls, path: Path, includes: Sequence[Path], label: str, display_base: Path) -> _Tree:
         if path.is_dir():
             specs = tuple(sorted(path.rglob("*.proto")))
             problem = None if specs else error("WG402", "no .proto files in this directory", SourceSpan(file=label))
-            return cls(path, label, specs, (path, *includes), problem)
+            return cls(path, label, specs, (path, *includes), problem, display_base)
         if path.is_file():
-            return cls(path, label, (path,), tuple(includes), None)
-        return cls(path, label, (), (), error("WG402", "file or directory not found", SourceSpan(file=label)))
+            return cls(path, label, (path,), tuple(includes), None, display_base)
+        problem = error("WG402", "file or directory not found", SourceSpan(file=label))
+        return cls(path, label, (), (), problem, display_base)
 
 
 
@@ -72,14 +75,14 @@ class _Side:
     """One revision's half of the work: compile; fingerprint every top-level declaration;
     then, told which declarations differ from the other revision, make their IR."""
 
-    def __init__(self, tree: _Tree, display_base: Path) -> None:
+    def __init__(self, tree: _Tree) -> None:
         self.tree = tree
         self.compilation: Compilation | None = None
         self.errors: tuple[Diagnostic, ...] = (tree.problem,) if tree.problem else ()
         self.empty = tree.problem is None and not tree.specs
         """Nothing of this revision can differ from the other: no protoc run at all."""
         if tree.problem is None and tree.specs:
-            compiled = compile_protos(tree.specs, tree.roots, display_base=display_base, python=False)
+            compiled = compile_protos(tree.specs, tree.roots, display_base=tree.display_base, python=False)
             # protoc's warnings (unused imports, ...) say nothing about compatibility.
             self.errors = tuple(d for d in compiled.diagnostics if d.severity is Severity.ERROR)
             self.compilation = compiled if compiled.files and not self.errors else None
@@ -110,40 +113,46 @@ def read_proto_pair(
     new: Path,
     *,
     includes: Sequence[Path] = (),
-    display_base: Path | None = None,
+    old_includes: Sequence[Path] | None = None,
+    display_bases: tuple[Path, Path] | None = None,
     labels: tuple[str, str] | None = None,
 ) -> tuple[Revision, Revision]:
-    base = display_base or Path.cwd()
+    """Both revisions' IR; ``old_includes`` and ``display_bases`` for an old revision read
+    from a checkout (see :func:`wiregen.diff.revision.checkout`)."""
+    old_base, new_base = display_bases or (Path.cwd(), Path.cwd())
     old_label, new_label = labels or (old.as_posix(), new.as_posix())
-    old_tree, new_tree = _Tree.of(old, includes, old_label), _Tree.of(new, includes, new_label)
+    old_tree = _Tree.of(old, includes if old_includes is None else old_includes, old_label, old_base)
+    new_tree = _Tree.of(new, includes, new_label, new_base)
     if old.is_dir() and new.is_dir() and old_tree.problem is None and new_tree.problem is None:
         # Only files whose text or imports changed can differ: compile just those.
         bundled = (bundled_include(),)
-        changed = changed_files(old_tree.names(), (*old_tree.roots, *bundled), new_tree.names(), (*new_tree.roots, *bundled))
+        changed = changed_files(
+            old_tree.names(), (*old_tree.roots, *bundled), new_tree.names(), (*new_tree.roots, *bundled)
+        )
         old_tree, new_tree = old_tree.only(changed), new_tree.only(changed)
     if (os.cpu_count() or 1) >= 2 and "fork" in multiprocessing.get_all_start_methods():
-        return _in_parallel(old_tree, new_tree, base)
-    return _in_turn(old_tree, new_tree, base)
+        return _in_parallel(old_tree, new_tree)
+    return _in_turn(old_tree, new_tree)
 
 
-def _in_turn(old_tree: _Tree, new_tree: _Tree, base: Path) -> tuple[Revision, Revision]:
-    old, new = _Side(old_tree, base), _Side(new_tree, base)
+def _in_turn(old_tree: _Tree, new_tree: _Tree) -> tuple[Revision, Revision]:
+    old, new = _Side(old_tree), _Side(new_tree)
     if not old.ready or not new.ready:
         return old.revision(None), new.revision(None)
     changed = _changed(old.fingerprints(), new.fingerprints())
     return old.revision(old.api(changed)), new.revision(new.api(changed))
 
 
-def _in_parallel(old_tree: _Tree, new_tree: _Tree, base: Path) -> tuple[Revision, Revision]:
+def _in_parallel(old_tree: _Tree, new_tree: _Tree) -> tuple[Revision, Revision]:
     """The old revision in a forked child, the new one here; they meet twice: to agree on
     what changed (fingerprints one way, the changed names back), and for the old IR."""
     context = multiprocessing.get_context("fork")
     here, there = context.Pipe(duplex=True)
-    child = context.Process(target=_child, args=(old_tree, base, there), daemon=True)
+    child = context.Process(target=_child, args=(old_tree, there), daemon=True)
     child.start()
     there.close()
     try:
-        new = _Side(new_tree, base)
+        new = _Side(new_tree)
         try:
             old_errors, old_fingerprints = here.recv()
             if old_fingerprints is None or not new.ready:
@@ -155,15 +164,15 @@ def _in_parallel(old_tree: _Tree, new_tree: _Tree, base: Path) -> tuple[Revision
             new_api = new.api(changed)
             old_revision = here.recv()
         except (EOFError, OSError):  # the child died (killed, out of memory): do it here
-            return _in_turn(old_tree, new_tree, base)
+            return _in_turn(old_tree, new_tree)
     finally:
         here.close()
         child.join()
     return old_revision, new.revision(new_api)
 
 
-def _child(tree: _Tree, base: Path, parent: Connection) -> None:
-    side = _Side(tree, base)
+def _child(tree: _Tree, parent: Connection) -> None:
+    side = _Side(tree)
     parent.send((side.errors, side.fingerprints() if side.ready else None))
     changed = parent.recv()
     if changed is not None:

@@ -14,7 +14,8 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -110,6 +111,33 @@ class UnderDirectory:
         return shown
 
 
+class GitProblem(Exception):
+    """git could not produce the revision asked for."""
+
+
+@contextmanager
+def checkout(spec: Path, ref: str, includes: Sequence[Path] = ()) -> Iterator[tuple[Path, list[Path], Path]]:
+    """``spec`` as it was at ``ref``, extracted to a temporary directory for the duration:
+    (the spec's path there, the include directories mapped there, the extraction root)."""
+    top = Path(_git(["rev-parse", "--show-toplevel"], spec.resolve().parent if spec.is_file() else spec.resolve()).decode().strip())
+    target = spec.resolve().relative_to(top.resolve())
+    archive = _git(["archive", "--format=tar", ref, "--", _scope(spec, top).as_posix() or "."], top)
+    with tempfile.TemporaryDirectory(prefix="wiregen-diff-") as tmp:
+        root = Path(tmp)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(root, filter="data")
+        old = root / target
+        if not old.exists():
+            raise GitProblem(f"{target.as_posix()} does not exist at {ref!r}")
+        yield old, [_at_root(include, top, root) for include in includes], root
+
+
+def git_error(spec: Path, ref: str, problem: Exception) -> Revision:
+    shown = f"{ref}:{spec.as_posix()}"
+    found = error(GIT, f"cannot read {spec.as_posix()} at {ref!r}: {problem}", SourceSpan(file=shown))
+    return Revision(api=None, diagnostics=(found,), label=shown, locate=as_is)
+
+
 def read_at_ref(
     spec: Path,
     ref: str,
@@ -118,37 +146,28 @@ def read_at_ref(
     allow_remote_refs: bool = False,
 ) -> Revision:
     """``spec`` (a file, or a .proto directory) as it was at git revision ``ref``."""
-    shown = f"{ref}:{spec.as_posix()}"
     try:
-        top = Path(_git(["rev-parse", "--show-toplevel"], spec.resolve().parent if spec.is_file() else spec.resolve()).decode().strip())
-        target = spec.resolve().relative_to(top.resolve())
-        scope = _scope(spec, top)
-        archive = _git(["archive", "--format=tar", ref, "--", scope.as_posix() or "."], top)
-    except (_GitError, ValueError) as exc:
-        return Revision(
-            api=None,
-            diagnostics=(error(GIT, f"cannot read {spec.as_posix()} at {ref!r}: {exc}", SourceSpan(file=shown)),),
-            label=shown,
-            locate=as_is,
-        )
-    with tempfile.TemporaryDirectory(prefix="wiregen-diff-") as tmp:
-        root = Path(tmp)
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(root, filter="data")
-        old = root / target
-        if not old.exists():
-            found = error(GIT, f"{target.as_posix()} does not exist at {ref!r}", SourceSpan(file=shown))
-            return Revision(api=None, diagnostics=(found,), label=shown, locate=as_is)
-        old_includes = [_at_root(include, top, root) for include in includes]
-        revision = read_revision(
-            old, includes=old_includes, allow_remote_refs=allow_remote_refs, display_base=root, label=shown
-        )
+        with checkout(spec, ref, includes) as (old, old_includes, root):
+            revision = read_revision(
+                old,
+                includes=old_includes,
+                allow_remote_refs=allow_remote_refs,
+                display_base=root,
+                label=f"{ref}:{spec.as_posix()}",
+            )
+    except (GitProblem, ValueError) as problem:
+        return git_error(spec, ref, problem)
+    return at_ref(revision, ref)
+
+
+def at_ref(revision: Revision, ref: str) -> Revision:
+    """``revision`` with every location named ``REF:path`` (it was read from a checkout)."""
     relabel = _relabel(ref)
     locate = revision.locate
     return Revision(
         api=revision.api,
         diagnostics=tuple(replace(d, span=relabel(d.span)) if d.span else d for d in revision.diagnostics),
-        label=shown,
+        label=revision.label,
         locate=lambda spans: [relabel(s) for s in locate(spans)],
     )
 
@@ -178,16 +197,12 @@ def _scope(spec: Path, top: Path) -> Path:
     return pipeline.ref_root(spec, {}).resolve().relative_to(top.resolve())
 
 
-class _GitError(Exception):
-    pass
-
-
 def _git(args: list[str], cwd: Path) -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except OSError as exc:
-        raise _GitError(f"git is not available ({exc})") from exc
+        raise GitProblem(f"git is not available ({exc})") from exc
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise _GitError(message[-1] if message else f"git {args[0]} failed")
+        raise GitProblem(message[-1] if message else f"git {args[0]} failed")
     return done.stdout
