@@ -9,6 +9,7 @@ bug there cannot make the agreement pass vacuously.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -172,7 +173,10 @@ def _minor_bump(version: str) -> str:
     return f"{major}.{int(minor) + 1}.0"
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not next to this checkout")
+@pytest.mark.skipif(
+    not CORPUS.is_dir() and os.environ.get("CI") != "true",  # under CI a missing corpus fails
+    reason="the shared corpus is not next to this checkout",
+)
 def test_a_realistic_minor_release_is_non_breaking_in_diff_and_in_code(tmp_path: Path) -> None:
     old, new = _petstore_additions(tmp_path)
     report = diff_paths(old, new)

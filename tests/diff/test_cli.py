@@ -180,7 +180,10 @@ def _git(cwd: Path, *args: str) -> None:
     )
 
 
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+needs_git = pytest.mark.skipif(
+    shutil.which("git") is None and os.environ.get("CI") != "true",  # under CI a missing git fails
+    reason="git is not installed",
+)
 
 
 @needs_git

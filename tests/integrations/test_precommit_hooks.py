@@ -9,6 +9,7 @@ session into a session-wide PRE_COMMIT_HOME and reused by every invocation below
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -40,8 +41,9 @@ NEW_SCHEMA = """\
 def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A git repository holding this checkout's files, and its commit."""
     if not (PROJECT / ".git").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs on a clean clone: the project must be a git checkout")
         pytest.skip("the project is not a git checkout")
-    pytest.importorskip("pre_commit")
     listed = git(PROJECT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     repo = tmp_path_factory.mktemp("hooks-repo")
     for rel in filter(None, listed.split("\0")):

@@ -9,11 +9,7 @@ import json
 from types import ModuleType
 from typing import Any
 
-import pytest
-
-pytest.importorskip("faststream.kafka")
-
-from faststream.kafka import TestKafkaBroker
+from faststream.kafka import TestKafkaBroker  # a test dependency (wiregen[messaging])
 from faststream.kafka.annotations import KafkaMessage
 
 URL = "kafka://localhost:9092"

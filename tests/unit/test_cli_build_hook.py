@@ -10,8 +10,6 @@ from typing import Any, cast
 
 import pytest
 
-pytest.importorskip("hatchling")
-
 from wiregen.integrations.hatch import WiregenBuildHook, hatch_register_build_hook
 
 PETSTORE = Path(__file__).resolve().parents[2] / "examples" / "openapi" / "petstore.yaml"
