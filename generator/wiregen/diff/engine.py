@@ -146,12 +146,15 @@ def diff_paths(
     allow_remote_refs: bool = False,
 ) -> DiffReport:
     """Compare two spec files (or two .proto include directories)."""
-    if is_proto(old) and is_proto(new):
+    if is_proto(old) != is_proto(new):
+        problem = error(MISMATCH, "cannot compare .proto files with an OpenAPI or AsyncAPI spec", SourceSpan(file=new.as_posix()))
+        return DiffReport(old=old.as_posix(), new=new.as_posix(), family="", diagnostics=(problem,))
+    if is_proto(old):
         from wiregen.diff.proto_pair import read_proto_pair
 
         return diff_revisions(*read_proto_pair(old, new, includes=includes))
-    old_revision = read_revision(old, includes=includes, allow_remote_refs=allow_remote_refs)
-    new_revision = read_revision(new, includes=includes, allow_remote_refs=allow_remote_refs)
+    old_revision = read_revision(old, allow_remote_refs=allow_remote_refs)
+    new_revision = read_revision(new, allow_remote_refs=allow_remote_refs)
     return diff_revisions(old_revision, new_revision)
 
 
@@ -159,7 +162,7 @@ def diff_against(
     spec: Path, ref: str, *, includes: Sequence[Path] = (), allow_remote_refs: bool = False
 ) -> DiffReport:
     """Compare ``spec`` at git revision ``ref`` with the working tree."""
-    if spec.is_dir():  # a .proto tree: both sides together, compiling only what changed
+    if is_proto(spec):  # .proto: both sides together, compiling only what changed
         from wiregen.diff.proto_pair import read_proto_pair
 
         try:
@@ -173,10 +176,11 @@ def diff_against(
                     labels=(f"{ref}:{spec.as_posix()}", spec.as_posix()),
                 )
         except (GitProblem, ValueError) as problem:
-            return diff_revisions(git_error(spec, ref, problem), read_revision(spec, includes=includes))
+            failed = git_error(spec, ref, problem)
+            return DiffReport(old=failed.label, new=spec.as_posix(), family="", diagnostics=failed.diagnostics)
         return diff_revisions(at_ref(old_revision, ref), new_revision)
-    old = read_at_ref(spec, ref, includes=includes, allow_remote_refs=allow_remote_refs)
-    new = read_revision(spec, includes=includes, allow_remote_refs=allow_remote_refs)
+    old = read_at_ref(spec, ref, allow_remote_refs=allow_remote_refs)
+    new = read_revision(spec, allow_remote_refs=allow_remote_refs)
     return diff_revisions(old, new)
 
 

@@ -165,8 +165,7 @@ class _Comparer:
         lost = [
             f"{low}" if low == high else f"{low} to {high}"
             for low, high in old.reserved_numbers
-            if not all(_reserved(n, new.reserved_numbers) for n in (low, high))
-            or not _covered((low, high), new.reserved_numbers)
+            if not _covered((low, high), new.reserved_numbers)
         ]
         lost += [repr(name) for name in old.reserved_names if name not in new.reserved_names]
         if lost:

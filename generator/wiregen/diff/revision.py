@@ -1,11 +1,10 @@
-"""Reading one revision of a contract into the IR: a file, a .proto directory, or git.
+"""Reading one revision of a contract: an OpenAPI or AsyncAPI file, or one out of git.
 
 An OpenAPI or AsyncAPI revision is one spec file (its ``$ref``\\ s followed as usual).
-A protobuf revision is a directory, used as an include root, whose ``.proto`` files
-are compiled together (or a single ``.proto`` file). ``--against REF`` reads the old
-revision out of git into a temporary directory first (``git archive``), so a spec
-spread over several files is read as it was at that revision, never mixed with the
-working tree.
+``--against REF`` reads the old revision out of git into a temporary directory first
+(``git archive``, :func:`checkout`), so a spec spread over several files is read as it
+was at that revision, never mixed with the working tree. Protobuf revisions, whose
+two sides are read together, are :mod:`wiregen.diff.proto_pair`'s.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from wiregen.diagnostics import Diagnostic, Severity, SourceSpan, error
+from wiregen.diagnostics import Diagnostic, SourceSpan, error
 from wiregen.ir.model import Api
 
 GIT = "WG801"
@@ -52,15 +51,13 @@ def is_proto(path: Path) -> bool:
 def read_revision(
     path: Path,
     *,
-    includes: Sequence[Path] = (),
     allow_remote_refs: bool = False,
     display_base: Path | None = None,
     label: str | None = None,
 ) -> Revision:
+    """An OpenAPI or AsyncAPI revision (.proto trees: :mod:`wiregen.diff.proto_pair`)."""
     shown = label or path.as_posix()
     base = display_base or Path.cwd()
-    if is_proto(path):
-        return _read_proto(path, includes, base, shown)
     if not path.is_file():
         return Revision(
             api=None, diagnostics=(error("WG101", "file not found", SourceSpan(file=shown)),), label=shown, locate=as_is
@@ -69,28 +66,6 @@ def read_revision(
 
     reading = pipeline.read_api(path, allow_remote_refs=allow_remote_refs, display_base=base)
     return Revision(api=reading.api, diagnostics=reading.diagnostics, label=shown, locate=reading.workspace.locate_all)
-
-
-def _read_proto(path: Path, includes: Sequence[Path], base: Path, shown: str) -> Revision:
-    from wiregen.frontends import proto
-
-    if path.is_dir():
-        specs = sorted(path.rglob("*.proto"))
-        roots = (path, *includes)
-        if not specs:
-            found = error("WG402", "no .proto files in this directory", SourceSpan(file=shown))
-            return Revision(api=None, diagnostics=(found,), label=shown, locate=as_is)
-    elif path.is_file():
-        specs, roots = [path], tuple(includes)
-    else:
-        found = error("WG402", "file or directory not found", SourceSpan(file=shown))
-        return Revision(api=None, diagnostics=(found,), label=shown, locate=as_is)
-    result = proto.build(specs, roots, display_base=base, python=False)
-    # protoc's warnings (unused imports, ...) say nothing about compatibility.
-    problems = tuple(d for d in result.diagnostics if d.severity is Severity.ERROR)
-    api = None if problems else result.api
-    locate = UnderDirectory(path) if path.is_dir() else as_is
-    return Revision(api=api, diagnostics=problems, label=shown, locate=locate)
 
 
 class UnderDirectory:
@@ -138,19 +113,12 @@ def git_error(spec: Path, ref: str, problem: Exception) -> Revision:
     return Revision(api=None, diagnostics=(found,), label=shown, locate=as_is)
 
 
-def read_at_ref(
-    spec: Path,
-    ref: str,
-    *,
-    includes: Sequence[Path] = (),
-    allow_remote_refs: bool = False,
-) -> Revision:
-    """``spec`` (a file, or a .proto directory) as it was at git revision ``ref``."""
+def read_at_ref(spec: Path, ref: str, *, allow_remote_refs: bool = False) -> Revision:
+    """An OpenAPI or AsyncAPI ``spec`` as it was at git revision ``ref``."""
     try:
-        with checkout(spec, ref, includes) as (old, old_includes, root):
+        with checkout(spec, ref) as (old, _, root):
             revision = read_revision(
                 old,
-                includes=old_includes,
                 allow_remote_refs=allow_remote_refs,
                 display_base=root,
                 label=f"{ref}:{spec.as_posix()}",

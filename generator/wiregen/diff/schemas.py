@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from wiregen.diff.changes import Findings, Site
 from wiregen.diff.rules import RULES
 from wiregen.ir import model as ir
+from wiregen.ir.walk import iter_expr
 
 
 class Direction(enum.Flag):
@@ -37,17 +38,8 @@ _NULL = ir.Primitive(kind=ir.PrimitiveKind.NULL)
 
 def referenced(expr: ir.TypeExpr | None) -> Iterator[str]:
     """Ids of the named types an expression mentions directly."""
-    stack = [expr] if expr is not None else []
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ir.Ref):
-            yield item.target
-        elif isinstance(item, ir.Array):
-            stack.append(item.items)
-        elif isinstance(item, ir.Map):
-            stack.append(item.values)
-        elif isinstance(item, ir.Union):
-            stack.extend(item.variants)
+    if expr is not None:
+        yield from (item.target for item in iter_expr(expr) if isinstance(item, ir.Ref))
 
 
 def usage(
