@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wiregen.ir import model as ir
 from wiregen.passes.identifiers import Scope, pascal
 from wiregen.render.escape import docstring_lines, literal
-from wiregen.render.imports import import_block
+from wiregen.render.imports import import_block, sort_all
 from wiregen.render.types import IMPORT_OF_PREFIX, TypeRenderer
 
 _MODELS = "_models."
@@ -53,11 +52,6 @@ class MessagingModule:
 
 RUNTIME_EXPORTS = ("App", "PublishError", "PublishTimeout", "RequestTimeout")
 """Names every ``app.py`` defines or re-exports from the runtime (handler classes end in ``Handler``)."""
-
-
-def _natural(name: str) -> list[tuple[int, int | str]]:
-    """Natural order (``A2`` before ``A10``), case-sensitive, as ruff sorts ``__all__``."""
-    return [(1, int(part)) if part.isdigit() else (0, part) for part in re.split(r"(\d+)", name) if part]
 
 
 def _union(renderer: TypeRenderer, types: Sequence[ir.TypeExpr | None]) -> str:
@@ -168,5 +162,5 @@ def build(api: ir.Api) -> MessagingModule:
         title=literal(api.name),
         version=literal(api.version),
         operations=operations,
-        exports=sorted([*RUNTIME_EXPORTS, *handlers], key=_natural),
+        exports=sort_all([*RUNTIME_EXPORTS, *handlers]),
     )
