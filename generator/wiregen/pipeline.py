@@ -74,36 +74,31 @@ def generate(request: GenerateRequest) -> GenerateResult:
 def _generate(request: GenerateRequest) -> GenerateResult:
     if request.spec.suffix == ".proto":
         return _generate_proto(request)
-    from wiregen.load import Workspace
-
-    workspace = Workspace(
-        ref_root(request.spec, request.options),
-        allow_remote_refs=request.allow_remote_refs,
-        display_base=Path.cwd(),
-    )
-    diagnostics: list[Diagnostic] = []
-    files: dict[str, str] = {}
     try:
         _check_package_name(request.package)
-        document = workspace.load(request.spec)
-        api = _frontend(document, workspace, diagnostics)
-        if api is not None and not has_errors(diagnostics) and request.targets:
-            from wiregen.render.package import render_package
+    except Abort as abort:
+        return GenerateResult(files={}, diagnostics=abort.diagnostics)
+    reading = read_api(request.spec, allow_remote_refs=request.allow_remote_refs, options=request.options)
+    diagnostics = list(reading.diagnostics)
+    files: dict[str, str] = {}
+    if reading.api is not None and request.targets:
+        from wiregen.render.package import render_package
 
+        try:
             files = render_package(
-                api,
+                reading.api,
                 package=request.package,
                 targets=[t.value for t in request.targets],
-                spec_display=request.spec_display or document.display,
+                spec_display=request.spec_display or reading.display,
                 template_dirs=_template_dirs(request.options),
             )
-    except Abort as abort:
-        diagnostics.extend(abort.diagnostics)
-    diagnostics = [replace(d, span=workspace.locate(d.span)) if d.span else d for d in diagnostics]
+        except Abort as abort:
+            locate = reading.workspace.locate
+            diagnostics.extend(replace(d, span=locate(d.span)) if d.span else d for d in abort.diagnostics)
     return GenerateResult(
         files={} if has_errors(diagnostics) else files,
         diagnostics=tuple(diagnostics),
-        inputs=tuple(d.path for d in workspace.documents),
+        inputs=tuple(d.path for d in reading.workspace.documents),
     )
 
 
@@ -116,6 +111,8 @@ class ApiReading:
     diagnostics: tuple[Diagnostic, ...]
     workspace: Workspace
     """The documents read; ``workspace.locate_all`` turns IR spans into positions."""
+    display: str
+    """How the spec file is shown (empty when it could not be read)."""
 
 
 def read_api(
@@ -124,8 +121,10 @@ def read_api(
 ) -> ApiReading:
     """Load, validate and convert one OpenAPI or AsyncAPI spec into the named IR.
 
-    What ``wiregen diff`` compares. Spans keep their JSON pointers; positions are
-    recovered on demand (``ApiReading.workspace.locate_all``) for the few that are shown.
+    The front half of :func:`generate`, and what ``wiregen diff`` compares. IR spans
+    keep their JSON pointers; positions are recovered on demand
+    (``ApiReading.workspace.locate_all``) for the few that are shown; the diagnostics
+    come located.
     """
     from wiregen.load import Workspace
 
@@ -136,14 +135,20 @@ def read_api(
     )
     diagnostics: list[Diagnostic] = []
     api = None
+    display = ""
     with paused_gc():
         try:
-            api = _frontend(workspace.load(spec), workspace, diagnostics)
+            document = workspace.load(spec)
+            display = document.display
+            api = _frontend(document, workspace, diagnostics)
         except Abort as abort:
             diagnostics.extend(abort.diagnostics)
     located = [replace(d, span=workspace.locate(d.span)) if d.span else d for d in diagnostics]
     return ApiReading(
-        api=None if has_errors(located) else api, diagnostics=tuple(located), workspace=workspace
+        api=None if has_errors(located) else api,
+        diagnostics=tuple(located),
+        workspace=workspace,
+        display=display,
     )
 
 
