@@ -38,7 +38,7 @@ from typing import Any, Protocol, Self
 
 import pydantic
 
-from .backoff import jittered_delay
+from .backoff import exponential_cap, jittered_delay
 from .policy import RetryPolicy
 
 MESSAGE_ID = "message-id"
@@ -220,7 +220,7 @@ class Redelivery:
 
     def delay(self, delivery: int) -> float:
         """Extra wait before delivery ``delivery + 1`` (``delivery`` >= 1)."""
-        return min(self.max_delay, self.base_delay * 2.0 ** min(max(delivery, 1) - 1, 64))
+        return exponential_cap(self.base_delay, self.max_delay, max(delivery, 1))
 
     def delays(self) -> tuple[float, ...]:
         """``delay(1) .. delay(max_deliveries - 1)``: one per redelivery."""

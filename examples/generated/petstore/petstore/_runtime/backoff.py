@@ -23,11 +23,16 @@ longer waits belong to the caller, not to an automatic retry."""
 _DELTA = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?")
 
 
-def backoff_cap(policy: RetryPolicy, retry_number: int) -> float:
-    """Upper bound of delay ``retry_number`` (1 = before the second attempt)."""
+def exponential_cap(base_delay: float, max_delay: float, retry_number: int) -> float:
+    """``base_delay * 2**(retry_number - 1)``, at most ``max_delay`` (DESIGN §6)."""
     # Cap the exponent: 2**1100 overflows a float and policies allow any max_attempts.
     exponent = min(retry_number - 1, 64)
-    return min(policy.max_delay, policy.base_delay * (2.0**exponent))
+    return min(max_delay, base_delay * (2.0**exponent))
+
+
+def backoff_cap(policy: RetryPolicy, retry_number: int) -> float:
+    """Upper bound of delay ``retry_number`` (1 = before the second attempt)."""
+    return exponential_cap(policy.base_delay, policy.max_delay, retry_number)
 
 
 def jittered_delay(policy: RetryPolicy, retry_number: int, rng: random.Random) -> float:
